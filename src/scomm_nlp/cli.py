@@ -1,0 +1,109 @@
+"""The ``scomm-nlp`` command line: thin wrappers over the library modules."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+app = typer.Typer(help="scomm-nlp: stances on U.S. immigration-enforcement programs in news and policy text.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+corpus_app = typer.Typer(help="Build and check the team-written corpus.", no_args_is_help=True)
+app.add_typer(corpus_app, name="corpus")
+
+
+def _echo_err(message: str) -> None:
+    typer.echo(message, err=True)
+
+
+@app.command()
+def validate(
+    files: List[Path] = typer.Argument(..., help="Doccano exports (.jsonl, .jsonl.gz, .zip) or folders."),
+    quiet_warnings: bool = typer.Option(False, "--no-warnings", help="Print errors only."),
+) -> None:
+    """Check Doccano exports; print every problem as file:line; exit 1 if any error."""
+    from scomm_nlp.data.doccano import read_doccano
+
+    result = read_doccano(files)
+    for issue in result.issues:
+        if issue.severity == "error" or not quiet_warnings:
+            typer.echo(str(issue))
+    typer.echo(f"{len(result.docs)} document(s), {len(result.errors)} error(s), {len(result.warnings)} warning(s)")
+    raise typer.Exit(1 if result.errors else 0)
+
+
+@app.command()
+def stats(
+    paths: List[Path] = typer.Argument(..., help="Doccano exports or folders (train/dev/test.jsonl name the splits)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """Counts per label, relation type and split."""
+    from scomm_nlp.data.doccano import read_doccano
+    from scomm_nlp.data.stats import corpus_stats, format_stats
+
+    result = read_doccano(paths)
+    for issue in result.errors:
+        _echo_err(str(issue))
+    table = corpus_stats(result.docs)
+    typer.echo(json.dumps(table, indent=2) if as_json else format_stats(table))
+    raise typer.Exit(1 if result.errors else 0)
+
+
+@corpus_app.command("build")
+def corpus_build(
+    source: Path = typer.Argument(Path("annotations/source"), help="Folder of markup .txt files."),
+    out: Path = typer.Option(Path("annotations"), "--out", help="Where train/dev/test.jsonl are written."),
+) -> None:
+    """Compile the markup sources into Doccano JSONL with computed offsets and the fixed split."""
+    from scomm_nlp.data.corpus import build_corpus
+
+    counts, problems = build_corpus(source, out)
+    for problem in problems:
+        typer.echo(str(problem))
+    if not counts:
+        _echo_err("corpus not written: fix the errors above")
+        raise typer.Exit(1)
+    typer.echo("wrote " + ", ".join(f"{name}: {n}" for name, n in counts.items()))
+
+
+@app.command()
+def analyze(
+    source: str = typer.Argument(..., help="A text file, or - for standard input."),
+    as_json: bool = typer.Option(False, "--json", help="Print the Analysis as JSON."),
+    date: Optional[str] = typer.Option(None, "--date", help="Document date YYYY-MM-DD (decides GOVERNOR vs OFFICIAL)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Path or name of a trained pipeline."),
+) -> None:
+    """Tag one article: entities, stances and the positions summary."""
+    import scomm_nlp
+
+    if source == "-":
+        text = sys.stdin.read()
+    else:
+        path = Path(source)
+        if not path.is_file():
+            _echo_err(f"error: no such file: {source}")
+            raise typer.Exit(2)
+        text = path.read_text(encoding="utf-8", errors="replace")
+    try:
+        nlp = scomm_nlp.load(model)
+        result = scomm_nlp.analyze(text, date=date, nlp=nlp)
+    except (ValueError, OSError) as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    if as_json:
+        typer.echo(result.to_json(indent=2))
+        return
+    from scomm_nlp.render import format_analysis
+
+    typer.echo(format_analysis(result))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,123 @@
+"""``scomm_gazetteer``: entity candidates from the knowledge base (a SpanRuler of KB names and aliases).
+
+Besides the exact names, it tags later surname-only mentions of a person it found in full
+("Gov. Pat Quinn ... Quinn said"), since the knowledge base cannot list bare surnames safely.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Iterable
+
+from spacy.language import Language
+from spacy.pipeline import SpanRuler
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
+
+from scomm_nlp import scheme
+from scomm_nlp.kb import KnowledgeBase, load_kb
+
+PERSON_LABELS = (scheme.GOVERNOR, scheme.OFFICIAL)
+
+#: Single-word names that are ordinary words or first names in news text: left to the trained NER.
+AMBIGUOUS_NAMES = frozenset("""
+Allen Arlington Aurora Austin Carmel Chandler Clinton Columbia Columbus Concord Eugene Franklin Gilbert Hamilton
+Independence Irving Jackson Jefferson Lafayette Lakewood Lincoln Madison Marion Midland Mobile Norman Orange
+Pueblo Surprise Temple Tyler Victoria Warren Washington Georgia Virginia Carolina Charlotte Phoenix Paris Salem
+Springfield Troy Dayton Camden Davis Sterling Kent Greeley House Senate Court Council Board Department
+Legislature Assembly Commission Congress America Homeland Justice Times Post Globe Herald Tribune Journal
+""".split()) - {"Washington", "Georgia", "Virginia", "Congress", "America", "Austin", "Columbus", "Phoenix", "Arlington"}
+
+
+def kb_patterns(kb: KnowledgeBase) -> list[dict]:
+    """SpanRuler phrase patterns for every safe name and alias in the KB.
+
+    An alias that names one entry carries its id; an alias shared by several entries of a label
+    ("Cook County" in three states) carries none and is left to the linker to resolve in context.
+    """
+    owners: dict[tuple[str, str], list[str]] = {}
+    for entry in kb.entries.values():
+        for alias in (entry.name, *entry.aliases):
+            alias = alias.strip()
+            if len(alias) < 2 or (" " not in alias and alias in AMBIGUOUS_NAMES):
+                continue
+            if entry.attrs.get("kind") == "county" and " " not in alias:
+                continue
+            ids = owners.setdefault((entry.label, alias), [])
+            if entry.id not in ids:
+                ids.append(entry.id)
+    patterns: list[dict] = []
+    for (label, alias), ids in owners.items():
+        pattern = {"label": label, "pattern": alias}
+        if len(ids) == 1:
+            pattern["id"] = ids[0]
+        patterns.append(pattern)
+    return patterns
+
+
+class Gazetteer:
+    """A SpanRuler over knowledge-base names, plus surname propagation for persons."""
+
+    def __init__(self, nlp: Language, name: str, overwrite_ents: bool, propagate_surnames: bool):
+        self.name = name
+        self.propagate_surnames = propagate_surnames
+        self.ruler = SpanRuler(nlp, name=f"{name}_ruler", annotate_ents=True, overwrite=overwrite_ents,
+                               phrase_matcher_attr="ORTH", validate=False)
+
+    def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None,
+                   kb_dir: str | None = None) -> None:
+        """Load the patterns from the knowledge base (``kb_dir`` defaults to the shipped data)."""
+        self.ruler.clear()
+        self.ruler.add_patterns(kb_patterns(load_kb(kb_dir)))
+
+    def __call__(self, doc: Doc) -> Doc:
+        doc = self.ruler(doc)
+        if self.propagate_surnames:
+            self._add_surnames(doc)
+        return doc
+
+    def _add_surnames(self, doc: Doc) -> None:
+        surnames: dict[str, Span] = {}
+        for ent in doc.ents:
+            if ent.label_ in PERSON_LABELS and len(ent) > 1:
+                surnames.setdefault(ent[-1].text, ent)
+        if not surnames:
+            return
+        taken = set()
+        for ent in doc.ents:
+            taken.update(range(ent.start, ent.end))
+        new = []
+        for token in doc:
+            full = surnames.get(token.text)
+            if full is None or token.i in taken or token.i < full.start:
+                continue
+            nxt = doc[token.i + 1] if token.i + 1 < len(doc) else None
+            if nxt is not None and nxt.text[:1].isupper() and nxt.is_alpha:
+                continue  # "Quinn Avenue", "Brown University"
+            new.append(Span(doc, token.i, token.i + 1, label=full.label_, kb_id=full.kb_id_, span_id=full.id_))
+        if new:
+            doc.ents = filter_spans(list(doc.ents) + new)
+
+    def to_disk(self, path, *, exclude=tuple()):
+        self.ruler.to_disk(Path(path), exclude=exclude)
+
+    def from_disk(self, path, *, exclude=tuple()):
+        self.ruler.from_disk(Path(path), exclude=exclude)
+        return self
+
+    def to_bytes(self, *, exclude=tuple()):
+        return self.ruler.to_bytes(exclude=exclude)
+
+    def from_bytes(self, data, *, exclude=tuple()):
+        self.ruler.from_bytes(data, exclude=exclude)
+        return self
+
+
+@Language.factory(
+    "scomm_gazetteer",
+    default_config={"overwrite_ents": False, "propagate_surnames": True},
+    assigns=["doc.ents"],
+)
+def make_gazetteer(nlp: Language, name: str, overwrite_ents: bool, propagate_surnames: bool) -> Gazetteer:
+    """Knowledge-base gazetteer; ``overwrite_ents`` decides whether it wins over entities already set."""
+    return Gazetteer(nlp, name, overwrite_ents, propagate_surnames)

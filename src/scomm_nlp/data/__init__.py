@@ -1,0 +1,1 @@
+"""Data I/O: Doccano exports, the corpus markup format, spaCy conversion."""

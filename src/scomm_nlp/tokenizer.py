@@ -1,0 +1,54 @@
+"""The project's tokenizer: spaCy's English rules plus the few policy-text forms they split wrongly.
+
+spaCy's English tokenizer cuts ``287(g)`` into ``287(g`` and ``)``, so a program span could never
+line up with tokens. The tokenizer is registered so that a saved pipeline's config names it, and its
+rules are serialised with the pipeline.
+"""
+
+from __future__ import annotations
+
+import re
+
+import spacy
+from spacy.language import Language
+from spacy.tokenizer import Tokenizer
+from spacy.util import compile_infix_regex
+
+#: Statute-section forms kept as one token: 287(g), 1357(g), 212(a)(6)...
+SECTION_TOKEN = re.compile(r"^\d{3,4}(?:\([a-z0-9]{1,3}\))+$")
+#: A hyphen after a closing parenthesis joins words ("287(g)-program"): split it.
+EXTRA_INFIXES = (r"(?<=\))-(?=[A-Za-z])",)
+
+
+def customize_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
+    """Add the section-number token match and the extra infix to an English tokenizer, in place.
+
+    Both are compiled regexes so that ``Tokenizer.to_disk`` can serialise them.
+    """
+    tokenizer.token_match = SECTION_TOKEN.match
+    tokenizer.infix_finditer = compile_infix_regex(
+        tuple(spacy.lang.en.English.Defaults.infixes) + EXTRA_INFIXES
+    ).finditer
+    return tokenizer
+
+
+@spacy.registry.tokenizers("scomm_nlp.Tokenizer.v1")
+def create_tokenizer():
+    """Config entry: ``[nlp.tokenizer] @tokenizers = "scomm_nlp.Tokenizer.v1"``."""
+
+    def make(nlp: Language) -> Tokenizer:
+        tokenizer = spacy.tokenizer.Tokenizer(
+            nlp.vocab,
+            rules=nlp.Defaults.tokenizer_exceptions,
+            prefix_search=spacy.util.compile_prefix_regex(nlp.Defaults.prefixes).search,
+            suffix_search=spacy.util.compile_suffix_regex(nlp.Defaults.suffixes).search,
+            url_match=nlp.Defaults.url_match,
+        )
+        return customize_tokenizer(tokenizer)
+
+    return make
+
+
+def blank_english() -> Language:
+    """A blank English pipeline with the project's tokenizer (used for validation and conversion)."""
+    return spacy.blank("en", config={"nlp": {"tokenizer": {"@tokenizers": "scomm_nlp.Tokenizer.v1"}}})
