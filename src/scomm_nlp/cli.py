@@ -78,6 +78,36 @@ def corpus_build(
     typer.echo("wrote " + ", ".join(f"{name}: {n}" for name, n in counts.items()))
 
 
+@corpus_app.command("agreement")
+def corpus_agreement(
+    first: List[Path] = typer.Option(..., "--first", help="Reference annotation: markup .txt or Doccano exports."),
+    second: List[Path] = typer.Option(..., "--second", help="Second annotation of (some of) the same documents."),
+    show: int = typer.Option(0, "--show", help="Print up to N disagreements."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Inter-annotator agreement: entity and relation P/R/F of the second pass against the first."""
+    from scomm_nlp.data.agreement import compare, load_any
+
+    a, b = load_any(first), load_any(second)
+    ids = {d.id for d in b}
+    result = compare([d for d in a if d.id in ids], b, skip_changed=True)
+    if as_json:
+        typer.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        typer.echo(f"documents: {result.documents}" + (f" (left out, text changed since: {result.changed})"
+                                                         if result.changed else ""))
+        typer.echo(f"entities:  F1 {result.entities.f1:.3f} (P {result.entities.precision:.3f}, "
+                   f"R {result.entities.recall:.3f})")
+        typer.echo(f"relations: F1 {result.relations.f1:.3f} (P {result.relations.precision:.3f}, "
+                   f"R {result.relations.recall:.3f})")
+        for label, prf in sorted(result.per_label.items()):
+            typer.echo(f"  {label:<13} F1 {prf.f1:.3f}  ({prf.tp} agreed, {prf.fn} first only, {prf.fp} second only)")
+        for rel, prf in sorted(result.per_type.items()):
+            typer.echo(f"  {rel:<13} F1 {prf.f1:.3f}  ({prf.tp} agreed, {prf.fn} first only, {prf.fp} second only)")
+    for d in result.disagreements[:show]:
+        typer.echo(f"doc {d['doc']}: {d['kind']} only in {'first' if d['only_in'] == 'a' else 'second'}: {d['item']}")
+
+
 @app.command()
 def analyze(
     source: str = typer.Argument(..., help="A text file, or - for standard input."),

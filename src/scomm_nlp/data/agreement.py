@@ -54,6 +54,7 @@ class Comparison:
     per_type: dict[str, PRF] = field(default_factory=dict)
     disagreements: list[dict] = field(default_factory=list)
     missing: list = field(default_factory=list)
+    changed: list = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return {
@@ -64,6 +65,7 @@ class Comparison:
             "per_type": {k: v.to_dict() for k, v in sorted(self.per_type.items())},
             "n_disagreements": len(self.disagreements),
             "missing_documents": self.missing,
+            "changed_documents": self.changed,
         }
 
 
@@ -77,8 +79,12 @@ def relation_set(doc: AnnotatedDoc) -> set[tuple[tuple[int, int], str, tuple[int
             for r in doc.relations if r.from_id in by_id and r.to_id in by_id}
 
 
-def compare(reference: Iterable[AnnotatedDoc], other: Iterable[AnnotatedDoc]) -> Comparison:
-    """Score ``other`` against ``reference``, matching documents by id (texts must be equal)."""
+def compare(reference: Iterable[AnnotatedDoc], other: Iterable[AnnotatedDoc], *, skip_changed: bool = False) -> Comparison:
+    """Score ``other`` against ``reference``, matching documents by id.
+
+    Texts must be equal; with ``skip_changed`` a document whose text differs is listed in
+    ``Comparison.changed`` and left out instead of raising ``ValueError``.
+    """
     ref = {d.id: d for d in reference}
     oth = {d.id: d for d in other}
     result = Comparison()
@@ -88,6 +94,9 @@ def compare(reference: Iterable[AnnotatedDoc], other: Iterable[AnnotatedDoc]) ->
             result.missing.append(doc_id)
             continue
         if a.text != b.text:
+            if skip_changed:
+                result.changed.append(doc_id)
+                continue
             raise ValueError(f"doc {doc_id}: the two annotations are of different texts")
         result.documents += 1
         ea, eb = entity_set(a), entity_set(b)
@@ -119,3 +128,29 @@ def _show(doc: AnnotatedDoc, item) -> str:
 def disagreement_kinds(comparison: Comparison) -> Counter:
     """How many disagreements of each kind (entity/relation) each side has alone."""
     return Counter((d["kind"], d["only_in"]) for d in comparison.disagreements)
+
+
+def load_any(paths) -> list[AnnotatedDoc]:
+    """AnnotatedDocs from markup ``.txt`` files and/or Doccano exports (errors raise)."""
+    from pathlib import Path
+
+    from scomm_nlp.data.doccano import default_tokenizer, parse_record, read_doccano
+    from scomm_nlp.data.markup import parse_markup
+
+    docs: list[AnnotatedDoc] = []
+    exports = []
+    for path in paths:
+        path = Path(path)
+        if path.suffix == ".txt":
+            mdocs, problems = parse_markup(path)
+            errors = [p for p in problems if p.severity == "error"]
+            if errors:
+                raise ValueError("\n".join(str(p) for p in errors))
+            for m in mdocs:
+                doc, _ = parse_record(m.to_record(), str(path), m.line, default_tokenizer())
+                docs.append(doc)
+        else:
+            exports.append(path)
+    if exports:
+        docs.extend(read_doccano(exports, strict=True).docs)
+    return docs

@@ -51,6 +51,9 @@ class KBEntry:
         if year is not None:
             held = [t for t in self.terms if t.covers(year)]
             if held:
+                # in a handover year the office taken up that year wins: inaugurations fall early in the year
+                latest = max((t.start_year or 0) for t in held)
+                held = [t for t in held if (t.start_year or 0) == latest]
                 return scheme.GOVERNOR if any(t.role == scheme.GOVERNOR for t in held) else scheme.OFFICIAL
             past = [t for t in self.terms if t.end_year is not None and t.end_year < year]
             if any(t.role == scheme.GOVERNOR for t in past):
