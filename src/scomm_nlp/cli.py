@@ -108,6 +108,44 @@ def corpus_agreement(
         typer.echo(f"doc {d['doc']}: {d['kind']} only in {'first' if d['only_in'] == 'a' else 'second'}: {d['item']}")
 
 
+@app.command("train")
+def train_cmd(
+    annotations: List[Path] = typer.Argument(..., help="Doccano exports or folders (train*.jsonl, dev*.jsonl)."),
+    output: Path = typer.Option(..., "--output", help="Output folder (model-best, model-last)."),
+    config: Optional[str] = typer.Option(None, "--config", help="Config path or shipped name (efficiency)."),
+    seed: int = typer.Option(0, "--seed"),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Override training.max_steps."),
+) -> None:
+    """Train a pipeline from Doccano exports (the test split is never read)."""
+    from scomm_nlp.training.train import train
+
+    overrides = {"training.max_steps": max_steps} if max_steps is not None else None
+    try:
+        best = train(annotations, output, config=config, seed=seed, overrides=overrides)
+    except ValueError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    typer.echo(f"best model: {best}")
+
+
+@app.command("evaluate")
+def evaluate_cmd(
+    model: str = typer.Argument(..., help="Pipeline path or name ('rules' for the rule pipeline)."),
+    data: List[Path] = typer.Argument(..., help="Annotated Doccano exports."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """P/R/F per label (micro and macro) for entities, and per type for stances."""
+    from scomm_nlp.pipeline import load_pipeline
+    from scomm_nlp.training.evaluate import evaluate, format_report
+
+    try:
+        report = evaluate(load_pipeline(model), data)
+    except ValueError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    typer.echo(json.dumps(report, indent=2) if as_json else format_report(report))
+
+
 @app.command()
 def analyze(
     source: str = typer.Argument(..., help="A text file, or - for standard input."),

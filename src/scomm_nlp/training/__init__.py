@@ -1,0 +1,1 @@
+"""Training and evaluation: spaCy configs in ``configs/``, a Doccano corpus reader, the train loop."""

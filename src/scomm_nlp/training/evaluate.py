@@ -1,0 +1,68 @@
+"""``scomm-nlp evaluate``: score a pipeline against annotated documents (entities, and stances when predicted)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from scomm_nlp.data.agreement import PRF, Comparison, compare
+from scomm_nlp.data.doccano import read_doccano
+from scomm_nlp.data.records import AnnotatedDoc, Relation, Span
+
+
+def predict_docs(nlp, gold: list[AnnotatedDoc], batch_size: int = 32) -> list[AnnotatedDoc]:
+    """Run ``nlp`` over the gold texts (with their dates) and return predictions as AnnotatedDocs."""
+    from scomm_nlp.extensions import register_extensions
+
+    register_extensions()
+    docs = []
+    for g in gold:
+        doc = nlp.make_doc(g.text)
+        doc._.date = g.meta.get("date")
+        docs.append(doc)
+    out = []
+    for g, doc in zip(gold, nlp.pipe(docs, batch_size=batch_size)):
+        spans = [Span(i + 1, e.start_char, e.end_char, e.label_) for i, e in enumerate(doc.ents)]
+        by_tok = {(e.start, e.end): spans[i] for i, e in enumerate(doc.ents)}
+        rels = []
+        for k, rec in enumerate(doc._.stances or []):
+            h, c = by_tok.get(tuple(rec["head"])), by_tok.get(tuple(rec["child"]))
+            if h is not None and c is not None:
+                rels.append(Relation(k + 1, h.id, c.id, rec["type"]))
+        out.append(AnnotatedDoc(g.id, g.text, spans, rels, dict(g.meta)))
+    return out
+
+
+def macro(per: dict[str, PRF]) -> float:
+    return sum(p.f1 for p in per.values()) / len(per) if per else 0.0
+
+
+def evaluate(nlp, data: list[Path]) -> dict:
+    """Entity (and stance) P/R/F, micro and macro, per label and per type."""
+    gold = read_doccano(data, strict=True).docs
+    comparison: Comparison = compare(gold, predict_docs(nlp, gold))
+    report = comparison.to_dict()
+    report["entities"]["macro_f"] = round(macro(comparison.per_label), 4)
+    if not any("stance" in name for name in nlp.pipe_names):
+        report["relations"], report["per_type"] = None, {}  # nothing predicts stances: no stance scores
+    else:
+        report["relations"]["macro_f"] = round(macro(comparison.per_type), 4)
+    report.pop("n_disagreements", None)
+    report.pop("missing_documents", None)
+    report.pop("changed_documents", None)
+    return report
+
+
+def format_report(report: dict) -> str:
+    lines = [f"documents: {report['documents']}", "", f"{'':<14}{'P':>8}{'R':>8}{'F':>8}{'gold':>7}"]
+    for label, s in report["per_label"].items():
+        lines.append(f"{label:<14}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}{s['tp'] + s['fn']:>7}")
+    e = report["entities"]
+    lines.append(f"{'ENTS micro':<14}{e['p']:>8.3f}{e['r']:>8.3f}{e['f']:>8.3f}")
+    lines.append(f"{'ENTS macro':<14}{'':>16}{e['macro_f']:>8.3f}")
+    if report["per_type"]:
+        lines.append("")
+        for rel, s in report["per_type"].items():
+            lines.append(f"{rel:<14}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}{s['tp'] + s['fn']:>7}")
+        r = report["relations"]
+        lines.append(f"{'STANCE micro':<14}{r['p']:>8.3f}{r['r']:>8.3f}{r['f']:>8.3f}")
+    return "\n".join(lines)
