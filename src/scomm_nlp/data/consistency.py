@@ -12,7 +12,6 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from scomm_nlp.data.markup import MENTION_RE
 from scomm_nlp.data.records import AnnotatedDoc
 
 
@@ -119,6 +118,3 @@ def mark_misses_in_markup(path: str | Path, misses: list[Miss]) -> int:
     path.write_text("\n".join(lines), encoding="utf-8")
     return added
 
-
-def strip_marks(line: str) -> str:
-    return MENTION_RE.sub(lambda m: m.group(1), line)

@@ -45,13 +45,17 @@ def to_spacy_doc(adoc: AnnotatedDoc, nlp: Language) -> Doc:
     return doc
 
 
-def from_spacy_doc(doc: Doc, doc_id=None) -> AnnotatedDoc:
-    """The reverse of :func:`to_spacy_doc`: entities and ``doc._.relations`` back to an AnnotatedDoc."""
+def from_spacy_doc(doc: Doc, doc_id=None, *, relations_attr: str = "relations") -> AnnotatedDoc:
+    """The reverse of :func:`to_spacy_doc`: entities and relation records back to an AnnotatedDoc.
+
+    ``relations_attr`` names the extension holding the records: ``relations`` (gold) or ``stances``
+    (predicted by the stance component).
+    """
     register_extensions()
     spans = [Span(i + 1, ent.start_char, ent.end_char, ent.label_) for i, ent in enumerate(doc.ents)]
     by_tokens = {(ent.start, ent.end): spans[i] for i, ent in enumerate(doc.ents)}
     relations = []
-    for i, rel in enumerate(doc._.relations or []):
+    for i, rel in enumerate(getattr(doc._, relations_attr) or []):
         head, child = by_tokens.get(tuple(rel["head"])), by_tokens.get(tuple(rel["child"]))
         if head is not None and child is not None:
             relations.append(Relation(i + 1, head.id, child.id, rel["type"]))

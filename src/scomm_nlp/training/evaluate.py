@@ -6,7 +6,8 @@ from pathlib import Path
 
 from scomm_nlp.data.agreement import PRF, Comparison, compare
 from scomm_nlp.data.doccano import read_doccano
-from scomm_nlp.data.records import AnnotatedDoc, Relation, Span
+from scomm_nlp.data.records import AnnotatedDoc
+from scomm_nlp.data.spacy_io import from_spacy_doc
 
 
 def predict_docs(nlp, gold: list[AnnotatedDoc], batch_size: int = 32) -> list[AnnotatedDoc]:
@@ -21,14 +22,9 @@ def predict_docs(nlp, gold: list[AnnotatedDoc], batch_size: int = 32) -> list[An
         docs.append(doc)
     out = []
     for g, doc in zip(gold, nlp.pipe(docs, batch_size=batch_size)):
-        spans = [Span(i + 1, e.start_char, e.end_char, e.label_) for i, e in enumerate(doc.ents)]
-        by_tok = {(e.start, e.end): spans[i] for i, e in enumerate(doc.ents)}
-        rels = []
-        for k, rec in enumerate(doc._.stances or []):
-            h, c = by_tok.get(tuple(rec["head"])), by_tok.get(tuple(rec["child"]))
-            if h is not None and c is not None:
-                rels.append(Relation(k + 1, h.id, c.id, rec["type"]))
-        out.append(AnnotatedDoc(g.id, g.text, spans, rels, dict(g.meta)))
+        pred = from_spacy_doc(doc, g.id, relations_attr="stances")
+        pred.meta = dict(g.meta)
+        out.append(pred)
     return out
 
 
