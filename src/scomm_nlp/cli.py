@@ -100,10 +100,8 @@ def corpus_agreement(
                    f"R {result.entities.recall:.3f})")
         typer.echo(f"relations: F1 {result.relations.f1:.3f} (P {result.relations.precision:.3f}, "
                    f"R {result.relations.recall:.3f})")
-        for label, prf in sorted(result.per_label.items()):
-            typer.echo(f"  {label:<13} F1 {prf.f1:.3f}  ({prf.tp} agreed, {prf.fn} first only, {prf.fp} second only)")
-        for rel, prf in sorted(result.per_type.items()):
-            typer.echo(f"  {rel:<13} F1 {prf.f1:.3f}  ({prf.tp} agreed, {prf.fn} first only, {prf.fp} second only)")
+        for name, prf in [*sorted(result.per_label.items()), *sorted(result.per_type.items())]:
+            typer.echo(f"  {name:<13} F1 {prf.f1:.3f}  ({prf.tp} agreed, {prf.fn} first only, {prf.fp} second only)")
     for d in result.disagreements[:show]:
         typer.echo(f"doc {d['doc']}: {d['kind']} only in {'first' if d['only_in'] == 'a' else 'second'}: {d['item']}")
 

@@ -25,6 +25,9 @@ COMPELS = "COMPELS"
 #: Stance relation types, directed actor -> target.
 RELATION_TYPES: tuple[str, ...] = (OPPOSES, SUPPORTS, COMPELS)
 
+#: Statute-section program names written as one token: 287(g), 1357(g), 212(a)(6).
+SECTION_NUMBER_PATTERN = r"^\d{3,4}(?:\([a-z0-9]{1,3}\))+$"
+
 #: Labels that may act as the actor of any stance.
 ACTOR_LABELS: frozenset[str] = frozenset({GOVERNOR, OFFICIAL, AGENCY, JURISDICTION, GROUP})
 

@@ -14,8 +14,10 @@ from spacy.language import Language
 from spacy.tokenizer import Tokenizer
 from spacy.util import compile_infix_regex
 
+from scomm_nlp import scheme
+
 #: Statute-section forms kept as one token: 287(g), 1357(g), 212(a)(6)...
-SECTION_TOKEN = re.compile(r"^\d{3,4}(?:\([a-z0-9]{1,3}\))+$")
+SECTION_TOKEN = re.compile(scheme.SECTION_NUMBER_PATTERN)
 #: A hyphen after a closing parenthesis joins words ("287(g)-program"): split it.
 EXTRA_INFIXES = (r"(?<=\))-(?=[A-Za-z])",)
 

@@ -7,7 +7,6 @@ documents, for evaluation. Entities match on exact (start, end, label); relation
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from typing import Iterable
 
@@ -125,32 +124,24 @@ def _show(doc: AnnotatedDoc, item) -> str:
     return f"{doc.text[hs:he]!r} -{rel_type}-> {doc.text[ts:te]!r}"
 
 
-def disagreement_kinds(comparison: Comparison) -> Counter:
-    """How many disagreements of each kind (entity/relation) each side has alone."""
-    return Counter((d["kind"], d["only_in"]) for d in comparison.disagreements)
-
-
 def load_any(paths) -> list[AnnotatedDoc]:
     """AnnotatedDocs from markup ``.txt`` files and/or Doccano exports (errors raise)."""
     from pathlib import Path
 
-    from scomm_nlp.data.doccano import default_tokenizer, parse_record, read_doccano
-    from scomm_nlp.data.markup import parse_markup
+    from scomm_nlp.data.corpus import load_markup_file
+    from scomm_nlp.data.doccano import read_doccano
 
     docs: list[AnnotatedDoc] = []
     exports = []
-    for path in paths:
-        path = Path(path)
-        if path.suffix == ".txt":
-            mdocs, problems = parse_markup(path)
-            errors = [p for p in problems if p.severity == "error"]
-            if errors:
-                raise ValueError("\n".join(str(p) for p in errors))
-            for m in mdocs:
-                doc, _ = parse_record(m.to_record(), str(path), m.line, default_tokenizer())
-                docs.append(doc)
-        else:
+    for path in map(Path, paths):
+        if path.suffix != ".txt":
             exports.append(path)
+            continue
+        file_docs, problems = load_markup_file(path)
+        errors = [p for p in problems if p.severity == "error"]
+        if errors:
+            raise ValueError("\n".join(str(p) for p in errors))
+        docs.extend(file_docs)
     if exports:
         docs.extend(read_doccano(exports, strict=True).docs)
     return docs

@@ -82,8 +82,9 @@ def find_misses(docs: list[AnnotatedDoc], *, min_tagged: int = 3, min_rate: floa
 def mark_misses_in_markup(path: str | Path, misses: list[Miss]) -> int:
     """Insert ``[[surface|LABEL]]`` marks for misses into a markup file; returns how many were added.
 
-    Only text outside existing marks is changed, and only the n-th untagged occurrence that the
-    miss points at, so the compiled text stays identical.
+    In each document with misses, every untagged occurrence of a missed form is marked (with the
+    same "continues a name" filter as :func:`find_misses`); only text outside existing marks is
+    touched, so the compiled text stays identical.
     """
     from scomm_nlp.data.markup import DOC_HEADER_RE
 

@@ -29,6 +29,23 @@ def split_for_id(doc_id) -> str:
     return SPLIT_SHARES[-1][0]
 
 
+def load_markup_file(path: str | Path, tokenizer=None) -> tuple[list[AnnotatedDoc], list[Problem]]:
+    """Parse one markup file into AnnotatedDocs checked by the Doccano validator, with every problem."""
+    from scomm_nlp.data.doccano import default_tokenizer
+
+    tokenizer = tokenizer or default_tokenizer()
+    mdocs, problems = parse_markup(path)
+    docs: list[AnnotatedDoc] = []
+    for mdoc in mdocs:
+        adoc, issues = parse_record(mdoc.to_record(), str(path), mdoc.line, tokenizer)
+        for issue in issues:
+            problems.append(Problem(str(path), mdoc.line, issue.severity,
+                                    f"doc {mdoc.doc_id}: {issue.field}: {issue.message}"))
+        if adoc is not None:
+            docs.append(adoc)
+    return docs, problems
+
+
 def load_markup_sources(source_dir: str | Path) -> tuple[list[AnnotatedDoc], list[Problem]]:
     """Parse every ``*.txt`` markup file in a folder into checked AnnotatedDocs."""
     from scomm_nlp.data.doccano import default_tokenizer
@@ -37,14 +54,9 @@ def load_markup_sources(source_dir: str | Path) -> tuple[list[AnnotatedDoc], lis
     docs: list[AnnotatedDoc] = []
     problems: list[Problem] = []
     for path in sorted(Path(source_dir).glob("*.txt")):
-        mdocs, mproblems = parse_markup(path)
-        problems.extend(mproblems)
-        for mdoc in mdocs:
-            adoc, issues = parse_record(mdoc.to_record(), str(path), mdoc.line, tokenizer)
-            for issue in issues:
-                problems.append(Problem(str(path), mdoc.line, issue.severity, f"doc {mdoc.doc_id}: {issue.field}: {issue.message}"))
-            if adoc is not None:
-                docs.append(adoc)
+        file_docs, file_problems = load_markup_file(path, tokenizer)
+        docs.extend(file_docs)
+        problems.extend(file_problems)
     return docs, problems
 
 

@@ -33,7 +33,7 @@ from scomm_nlp import scheme
 MENTION_RE = re.compile(r"\[\[([^\[\]|]+)\|([A-Za-z_]+)(?:\|([A-Za-z0-9_\-]+))?\]\]")
 DOC_HEADER_RE = re.compile(r"^###\s*doc\s+(\d+)\s*$")
 RELATION_RE = re.compile(r"^([A-Za-z0-9_\-]+)\s+([A-Za-z_]+)\s+([A-Za-z0-9_\-]+)\s*$")
-SECTION_RE = re.compile(r"^\d{3,4}(?:\([a-z0-9]{1,3}\))+$")
+SECTION_RE = re.compile(scheme.SECTION_NUMBER_PATTERN)
 HEADER_FIELDS = ("date", "style", "relevant", "topic")
 TITLE_WORDS = (
     "Gov.", "Governor", "Sheriff", "Mayor", "Director", "Secretary", "Sen.", "Senator", "Rep.",

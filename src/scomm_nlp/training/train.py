@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 CONFIG_DIR = Path(__file__).parent / "configs"
