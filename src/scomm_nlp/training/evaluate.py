@@ -33,8 +33,12 @@ def macro(per: dict[str, PRF]) -> float:
 
 
 def evaluate(nlp, data: list[Path]) -> dict:
-    """Entity (and stance) P/R/F, micro and macro, per label and per type."""
-    gold = read_doccano(data, strict=True).docs
+    """Entity (and stance) P/R/F, micro and macro, per label and per type, on Doccano exports."""
+    return evaluate_docs(nlp, read_doccano(data, strict=True).docs)
+
+
+def evaluate_docs(nlp, gold: list[AnnotatedDoc]) -> dict:
+    """Like :func:`evaluate`, on documents already read."""
     comparison: Comparison = compare(gold, predict_docs(nlp, gold))
     report = comparison.to_dict()
     report["entities"]["macro_f"] = round(macro(comparison.per_label), 4)
