@@ -11,6 +11,7 @@ from typing import Callable, Iterable
 
 from spacy.language import Language
 from spacy.pipeline import SpanRuler
+from spacy.pipeline.span_ruler import prioritize_existing_ents_filter, prioritize_new_ents_filter
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -61,8 +62,11 @@ class Gazetteer:
     def __init__(self, nlp: Language, name: str, overwrite_ents: bool, propagate_surnames: bool):
         self.name = name
         self.propagate_surnames = propagate_surnames
+        # Without overwrite_ents the gazetteer is a fallback: entities already set (by a trained NER) win
+        # over any overlapping KB match, even a longer one.
+        ents_filter = prioritize_new_ents_filter if overwrite_ents else prioritize_existing_ents_filter
         self.ruler = SpanRuler(nlp, name=f"{name}_ruler", annotate_ents=True, overwrite=overwrite_ents,
-                               phrase_matcher_attr="ORTH", validate=False)
+                               ents_filter=ents_filter, phrase_matcher_attr="ORTH", validate=False)
 
     def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None,
                    kb_dir: str | None = None) -> None:
