@@ -239,7 +239,7 @@ def report_cmd(
     program: Optional[str] = typer.Option(None, "--program", help="Program the map colours states by: KB id "
                                           "(program:secure-communities) or name. Default: the most frequent."),
     title: Optional[str] = typer.Option(None, "--title", help="Report heading."),
-    max_evidence: int = typer.Option(20_000, "--max-evidence", min=1, help="Rows in the evidence table at most."),
+    max_evidence: int = typer.Option(50_000, "--max-evidence", min=1, help="Rows in the evidence table at most."),
 ) -> None:
     """One self-contained HTML report for a tagged archive: counts, top actors, state map, timeline, evidence."""
     try:

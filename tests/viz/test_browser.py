@@ -14,7 +14,7 @@ import pytest
 
 from scomm_nlp.viz.report import write_report
 
-from .conftest import IMG_PAYLOAD, SCRIPT_PAYLOAD, make_analysis, write_archive
+from .conftest import IMG_PAYLOAD, SCRIPT_PAYLOAD, archive_tables, make_analysis, write_archive
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -119,17 +119,44 @@ def test_report_page_in_chromium(browser, artifacts, tmp_path):
 
     rows = page.locator("#evidence-table tbody tr")
     shown = page.locator("#evidence-shown")
-    assert rows.count() == 10 and shown.inner_text() == "10"
+    assert rows.count() == 10 and shown.inner_text() == "10" and page.locator("#evidence-more").is_hidden()
+    quinn = page.locator("#evidence-table tbody tr", has_text="Quinn pulls out").first
+    assert quinn.locator("a").get_attribute("href") == "https://example.org/news/quinn"
+    cook = page.locator("#evidence-table tbody tr", has_text="stop honoring detainers")
+    assert cook.locator("a").count() == 0  # its javascript: URL is not a link
     assert SCRIPT_PAYLOAD in page.locator("#evidence-table").inner_text()
     assert IMG_PAYLOAD in page.locator("#evidence-table").inner_text()
     search = page.locator("#evidence-search")
     search.fill("mandatory")
-    assert page.locator("#evidence-table tbody tr:visible").count() == 1 and shown.inner_text() == "1"
+    page.wait_for_function("document.getElementById('evidence-shown').textContent === '1'")
+    assert rows.count() == 1 and "ICE said participation is mandatory" in rows.first.inner_text()
     search.fill("QUINN withdraw")
-    assert page.locator("#evidence-table tbody tr:visible").count() == 2
+    page.wait_for_function("document.getElementById('evidence-shown').textContent === '2'")
+    assert rows.count() == 2
     search.fill("")
-    assert page.locator("#evidence-table tbody tr:visible").count() == 10
+    page.wait_for_function("document.getElementById('evidence-shown').textContent === '10'")
+    assert rows.count() == 10
     assert page.locator("img").count() == 0
     page.screenshot(path=str(artifacts / "report.png"), full_page=True)
+    watched.assert_clean()
+    watched.page.close()
+
+
+def test_evidence_table_pages_long_archives(browser, tmp_path):
+    tables = archive_tables()
+    base = tables["stances"][0][0]
+    tables["stances"] = [[{**base, "evidence": f"Sentence number {i}.", "evidence_start": i} for i in range(450)]]
+    path = write_report(write_archive(tmp_path / "results", tables), tmp_path / "report.html")
+    watched = Watched(browser)
+    page = watched.open(path)
+    rows, more = page.locator("#evidence-table tbody tr"), page.locator("#evidence-more")
+    assert rows.count() == 200 and page.locator("#evidence-shown").inner_text() == "450"
+    more.click()
+    assert rows.count() == 400
+    more.click()
+    assert rows.count() == 450 and more.is_hidden()
+    page.locator("#evidence-search").fill("44")  # sentences 44, 144, 244, 344 and 440-449
+    page.wait_for_function("document.getElementById('evidence-shown').textContent === '14'")
+    assert rows.count() == 14 and more.is_hidden()
     watched.assert_clean()
     watched.page.close()

@@ -77,8 +77,24 @@ def test_timeline_counts_dated_program_stances_by_month(prepared):
     assert timeline_table(st, max_programs=1)["program"].unique().tolist() == ["Secure Communities"]
 
 
+def test_every_chart_is_a_valid_vega_lite_spec(prepared):
+    from scomm_nlp.viz.charts import state_map_chart, timeline_chart, top_actors_chart
+
+    _, st = prepared
+    states = state_table(st, "program:secure-communities")
+    for chart in (top_actors_chart(top_actors(st)), state_map_chart(states[states["col"].notna()], "Secure Communities"),
+                  timeline_chart(timeline_table(st))):
+        spec = chart.to_dict()  # validates against Altair's Vega-Lite schema; raises if invalid
+        assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/")
+
+
+def _evidence(page):
+    return json.loads(page.find("script", id="evidence-data")[0].text)
+
+
 def _specs(page):
-    return {el.attrs["id"]: json.loads(el.text) for el in page.find("script", type="application/json")}
+    return {el.attrs["id"]: json.loads(el.text) for el in page.find("script", type="application/json")
+            if el.attrs["id"].endswith("-spec")}
 
 
 def test_report_page_is_self_contained_and_has_every_part(sample_archive):
@@ -97,31 +113,43 @@ def test_report_page_is_self_contained_and_has_every_part(sample_archive):
     assert not [el for el in page.elements if el.tag == "link"]
     modules = page.find("script", type="module")
     assert len(modules) == 2 and "vegaEmbed" in modules[0].text and len(modules[0].text) > 100_000
-    table = page.find("table", id="evidence-table")
-    assert table and len(page.find("td", class_="evidence")) == 10 and page.find("input", id="evidence-search")
+    assert page.find("table", id="evidence-table") and page.find("input", id="evidence-search")
+    assert len(_evidence(page)["rows"]) == 10
 
 
 def test_report_escapes_every_field_and_never_links_javascript(sample_archive):
     page = parse(build_report(sample_archive))
     assert page.find("img") == [] and page.event_handler_attributes() == []
     ours = [s for s in page.find("script") if s.attrs.get("type") != "application/json"]
-    assert len(ours) == 3 and not any("xss" in s.text for s in ours)  # bundle, chart embedding, table search
+    assert len(ours) == 3 and not any("xss" in s.text for s in ours)  # bundle, chart embedding, evidence table
     data_blocks = page.find("script", type="application/json")
     assert data_blocks and not any("<" in s.text or ">" in s.text for s in data_blocks)  # \u003c escapes
     actors = json.loads(page.find("script", id="chart-actors-spec")[0].text)["data"]["values"]
     assert f"Council {IMG_PAYLOAD}" in {row["actor"] for row in actors}  # the data stay exact
-    assert SCRIPT_PAYLOAD in page.text and IMG_PAYLOAD in page.text  # visible as text
-    hrefs = [a.attrs.get("href", "") for a in page.find("a")]
-    assert "https://example.org/news/quinn" in hrefs
-    assert not [h for h in hrefs if "javascript" in h.lower()]
-    doc_cells = [td.text for td in page.find("td", class_="doc")]
-    assert f"Cook County board {SCRIPT_PAYLOAD}d2" in doc_cells
+    cells = [cell for row in _evidence(page)["rows"] for cell in row]  # drawn with textContent in the browser
+    assert any(SCRIPT_PAYLOAD in c for c in cells) and any(IMG_PAYLOAD in c for c in cells)
+    rows = {(r[1], r[6]): r for r in _evidence(page)["rows"]}  # (actor, doc_id) -> row
+    assert rows[("Pat Quinn", "d1")][7:] == ["Quinn pulls out", "https://example.org/news/quinn"]
+    assert rows[("Cook County", "d2")][7:] == [f"Cook County board {SCRIPT_PAYLOAD}", ""]  # javascript: URL dropped
+    assert rows[("Cook County", "d2")][5] == f"The Cook County board voted to stop honoring detainers {SCRIPT_PAYLOAD}."
+    assert not [a for a in page.find("a") if "javascript" in a.attrs.get("href", "").lower()]
+
+
+def test_evidence_rows_are_in_date_order_with_undated_last(prepared):
+    from scomm_nlp.viz.report import evidence_rows
+
+    tables, st = prepared
+    rows, total = evidence_rows(st, tables.documents)
+    assert total == 10 and [r[0] for r in rows] == ["2010-09-10"] * 3 + ["2011-05-04"] * 3 + ["2011-06-01"] * 2 + \
+        ["", ""]
+    assert rows[3][:6] == ["2011-05-04", "Pat Quinn", "OPPOSES", "Secure Communities", "0.93",
+                           "Gov. Pat Quinn said Illinois would withdraw from Secure Communities."]
 
 
 def test_evidence_table_is_capped_with_a_note(sample_archive):
     page = parse(build_report(sample_archive, max_evidence=3))
-    assert len(page.find("td", class_="evidence")) == 3
-    assert "Showing the first 3 of 10 stances" in page.text
+    assert len(_evidence(page)["rows"]) == 3
+    assert "The table holds the first 3 of 10 stances" in page.text
 
 
 def test_archive_without_stances_gives_notes_and_no_scripts_for_charts(tmp_path):

@@ -15,11 +15,12 @@ from typing import Any
 from scomm_nlp import scheme
 from scomm_nlp.viz.archive import ArchiveTables, load_results
 from scomm_nlp.viz.geo import TILE_GRID, StateAttributor, state_name
-from scomm_nlp.viz.html import BASE_CSS, esc, is_missing, page, safe_url
+from scomm_nlp.viz.html import BASE_CSS, esc, is_missing, page, safe_url, script_json
 
 TOP_ACTORS = 15
 TIMELINE_PROGRAMS = 8
-MAX_EVIDENCE_ROWS = 20_000
+MAX_EVIDENCE_ROWS = 50_000
+EVIDENCE_PAGE = 200  # rows drawn at a time; 'Show more' adds as many
 
 CSS = """
 .scomm-report section { margin-bottom: 2rem; }
@@ -29,26 +30,74 @@ CSS = """
 .scomm-report #evidence-search { font-size: 1rem; padding: .35rem .5rem; width: 28rem; max-width: 100%; }
 .scomm-report .evidence-table td.evidence { max-width: 32rem; }
 .scomm-report .evidence-table td.doc code { font-size: .8em; color: #555; }
-.scomm-report tr[hidden] { display: none; }
+.scomm-report #evidence-more { margin: .5rem 0; }
 """
 
-SEARCH_SCRIPT = """
+# The evidence table: rows come from the JSON block #evidence-data and are drawn with textContent (never as
+# markup), EVIDENCE_PAGE at a time; the search box keeps the rows that contain every word typed.
+EVIDENCE_SCRIPT = """
 (function () {
+  var source = document.getElementById("evidence-data");
+  if (!source) { return; }
+  var data = JSON.parse(source.textContent);
+  var rows = data.rows, page = data.page, colors = data.colors;
+  var body = document.querySelector("#evidence-table tbody");
   var box = document.getElementById("evidence-search");
-  var rows = Array.prototype.slice.call(document.querySelectorAll("#evidence-table tbody tr"));
-  var texts = rows.map(function (row) { return row.textContent.toLowerCase(); });
   var shown = document.getElementById("evidence-shown");
+  var more = document.getElementById("evidence-more");
+  var texts = rows.map(function (r) { return r.join(" ").toLowerCase(); });
+  var matches = [], limit = page, timer = null;
+  function cell(tr, text, cls) {
+    var td = document.createElement("td");
+    if (cls) { td.className = cls; }
+    td.textContent = text;
+    tr.appendChild(td);
+    return td;
+  }
+  function documentCell(tr, r) {
+    var td = cell(tr, "", "doc"), label = r[7] || r[6];
+    if (r[8] && /^https?:\\/\\//i.test(r[8])) {
+      var a = document.createElement("a");
+      a.href = r[8]; a.target = "_blank"; a.rel = "noopener noreferrer"; a.textContent = label;
+      td.appendChild(a);
+    } else {
+      td.appendChild(document.createTextNode(label));
+    }
+    if (r[7] || r[8]) {
+      var code = document.createElement("code");
+      code.textContent = r[6];
+      td.appendChild(document.createElement("br"));
+      td.appendChild(code);
+    }
+  }
+  function render() {
+    var frag = document.createDocumentFragment();
+    matches.slice(0, limit).forEach(function (i) {
+      var r = rows[i], tr = document.createElement("tr");
+      cell(tr, r[0]); cell(tr, r[1]);
+      var rel = document.createElement("span");
+      rel.className = "rel"; rel.style.background = colors[r[2]] || "#777"; rel.textContent = r[2];
+      cell(tr, "").appendChild(rel);
+      cell(tr, r[3]); cell(tr, r[4]); cell(tr, r[5], "evidence");
+      documentCell(tr, r);
+      frag.appendChild(tr);
+    });
+    body.replaceChildren(frag);
+    shown.textContent = String(matches.length);
+    more.hidden = matches.length <= limit;
+  }
   function filter() {
     var words = box.value.toLowerCase().split(/\\s+/).filter(Boolean);
-    var n = 0;
-    rows.forEach(function (row, i) {
-      var hit = words.every(function (w) { return texts[i].indexOf(w) !== -1; });
-      row.hidden = !hit;
-      if (hit) { n += 1; }
-    });
-    shown.textContent = String(n);
+    matches = [];
+    for (var i = 0; i < rows.length; i += 1) {
+      if (words.every(function (w) { return texts[i].indexOf(w) !== -1; })) { matches.push(i); }
+    }
+    limit = page;
+    render();
   }
-  if (box) { box.addEventListener("input", filter); filter(); }
+  box.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(filter, 120); });
+  more.addEventListener("click", function () { limit += page; render(); });
+  filter();
 })();
 """
 
@@ -69,8 +118,10 @@ def _display_names(keys, names) -> dict:
     """The most frequent canonical name written for each key."""
     import pandas as pd
 
-    frame = pd.DataFrame({"key": keys, "name": names.fillna("").astype(str)})
-    return frame.groupby("key")["name"].agg(lambda s: s.value_counts().index[0]).to_dict()
+    frame = pd.DataFrame({"key": keys.to_numpy(), "name": names.fillna("").astype(str).to_numpy()})
+    sizes = frame.groupby(["key", "name"]).size().rename("n").reset_index()
+    best = sizes.sort_values(["key", "n", "name"], ascending=[True, False, True]).drop_duplicates("key")
+    return dict(zip(best["key"], best["name"]))
 
 
 def prepare_stances(tables: ArchiveTables):
@@ -228,39 +279,47 @@ def _manifest_items(manifest: dict, limit: int = 16) -> list[tuple[str, str]]:
     return [(k, str(v)) for k, v in items[:limit]]
 
 
-def _doc_cell(doc_id: str, doc: dict | None) -> str:
-    title = (doc or {}).get("title")
-    title = title if isinstance(title, str) and title.strip() else None
-    url = safe_url((doc or {}).get("url"))
-    text = esc(title or doc_id)
-    link = f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{text}</a>' if url else text
-    return link + (f"<br><code>{esc(doc_id)}</code>" if title or url else "")
+def _text(value) -> str:
+    return "" if is_missing(value) else str(value)
+
+
+def evidence_rows(stances, documents, max_rows: int = MAX_EVIDENCE_ROWS) -> tuple[list[list[str]], int]:
+    """The evidence table's rows, dated first in date order, at most ``max_rows``; and the number of stances.
+
+    Each row: date, actor, type, target, score, evidence, doc_id, title, url (only http(s) URLs; else '').
+    """
+    keys = stances[["when", "doc_id", "evidence_start"]].assign(_missing=stances["when"].isna())
+    order = keys.sort_values(["_missing", "when", "doc_id", "evidence_start"], kind="stable").index[:max_rows]
+    ordered = stances.loc[order, ["when", "actor_name", "type", "target_name", "score", "evidence", "doc_id"]]
+    wanted = documents[documents["doc_id"].isin(set(ordered["doc_id"]))].drop_duplicates("doc_id")
+    titles = dict(zip(wanted["doc_id"], (_text(t).strip() for t in wanted["title"])))
+    urls = dict(zip(wanted["doc_id"], (safe_url(u) or "" for u in wanted["url"])))
+    score = ordered["score"]
+    columns = [
+        *(ordered[c].astype(object).where(ordered[c].notna(), "").astype(str).tolist()
+          for c in ("when", "actor_name", "type", "target_name")),
+        score.map("{:.2f}".format).where(score.notna(), "").tolist(),
+        *(ordered[c].astype(object).where(ordered[c].notna(), "").astype(str).tolist() for c in ("evidence", "doc_id")),
+        ordered["doc_id"].map(titles).fillna("").tolist(),
+        ordered["doc_id"].map(urls).fillna("").tolist(),
+    ]
+    return [list(row) for row in zip(*columns)], len(stances)
 
 
 def _evidence_section(stances, documents, max_rows: int) -> str:
-    docs = {d["doc_id"]: d for d in documents[["doc_id", "title", "url"]].to_dict("records")}
-    ordered = stances.assign(_missing=stances["when"].isna()).sort_values(
-        ["_missing", "when", "doc_id", "evidence_start"], kind="stable")
-    total = len(ordered)
-    ordered = ordered.head(max_rows)
-    rows = []
-    for rec in ordered.to_dict("records"):
-        color = scheme.COLORS.get(rec["type"], "#777")
-        score = "" if is_missing(rec["score"]) else f"{rec['score']:.2f}"
-        rows.append(f"<tr><td>{esc(rec['when'])}</td><td>{esc(rec['actor_name'])}</td>"
-                    f'<td><span class="rel" style="background: {color}">{esc(rec["type"])}</span></td>'
-                    f"<td>{esc(rec['target_name'])}</td><td>{score}</td>"
-                    f'<td class="evidence">{esc(rec["evidence"])}</td>'
-                    f'<td class="doc">{_doc_cell(rec["doc_id"], docs.get(rec["doc_id"]))}</td></tr>')
-    cut = (f'<p class="note">Showing the first {max_rows:,} of {total:,} stances (by date); '
+    rows, total = evidence_rows(stances, documents, max_rows)
+    data = {"page": EVIDENCE_PAGE, "colors": scheme.COLORS, "rows": rows}
+    cut = (f'<p class="note">The table holds the first {max_rows:,} of {total:,} stances (by date); '
            "raise --max-evidence to include more.</p>") if total > max_rows else ""
     return ('<section id="evidence"><h2>Evidence</h2>'
             '<p><input type="search" id="evidence-search" placeholder="Filter: actor, program, words of the sentence'
             '..." aria-label="Filter the evidence table"> <span class="meta"><span id="evidence-shown">'
-            f"{len(rows)}</span> of {len(rows):,} rows</span></p>{cut}"
+            f"{len(rows)}</span> of {len(rows):,} rows match</span></p>{cut}"
+            '<noscript><p class="note">The evidence table needs JavaScript.</p></noscript>'
             '<table class="evidence-table" id="evidence-table"><thead><tr><th>date</th><th>actor</th><th>stance</th>'
-            "<th>target</th><th>score</th><th>evidence</th><th>document</th></tr></thead>"
-            f"<tbody>{''.join(rows)}</tbody></table></section>")
+            "<th>target</th><th>score</th><th>evidence</th><th>document</th></tr></thead><tbody></tbody></table>"
+            '<button type="button" id="evidence-more" hidden>Show more</button>'
+            f'<script type="application/json" id="evidence-data">{script_json(data)}</script></section>')
 
 
 def _map_section(states, chosen, choices, specs: dict) -> str:
@@ -271,7 +330,7 @@ def _map_section(states, chosen, choices, specs: dict) -> str:
         return ('<section id="map"><h2>Net stance by state</h2>'
                 '<p class="note">No stance in this archive targets a program.</p></section>')
     key, name = chosen
-    specs["chart-map"] = state_map_chart(states[states["col"].notna()], name).to_dict()
+    specs["chart-map"] = state_map_chart(states[states["col"].notna()], name).to_dict(validate=False)
     listed = states[states["events"] > 0].sort_values(["net", "state"])
     body = "".join(f"<tr><td>{esc(r['name'])} ({esc(r['state'])})</td><td>{r['supports']}</td>"
                    f"<td>{r['opposes']}</td><td>{r['net']:+d}</td><td>{esc(r['state_level'])}</td>"
@@ -302,19 +361,21 @@ def build_report(results_dir: str | Path, *, program: str | None = None, title: 
     chosen = choose_program(choices, program)
     states = state_table(stances, chosen[0] if chosen else None, StateAttributor(kb))
     numbers = counts(tables)
+    # Specs are built without Altair's schema validation, which walks every inline data row (seconds on a large
+    # archive); tests/viz/test_report.py validates each chart on the sample archive.
     specs: dict[str, dict] = {}
 
     actors = top_actors(stances)
     if actors.empty:
         actors_html = '<p class="note">No stances in this archive.</p>'
     else:
-        specs["chart-actors"] = top_actors_chart(actors).to_dict()
+        specs["chart-actors"] = top_actors_chart(actors).to_dict(validate=False)
         actors_html = chart_div("chart-actors", "Top actors by stance events")
     timeline = timeline_table(stances)
     if timeline.empty:
         timeline_html = '<p class="note">No dated stance toward a program in this archive.</p>'
     else:
-        specs["chart-timeline"] = timeline_chart(timeline).to_dict()
+        specs["chart-timeline"] = timeline_chart(timeline).to_dict(validate=False)
         undated = int(stances["month"].isna().sum())
         timeline_html = chart_div("chart-timeline", "Timeline of stance events per program by month") + (
             f'<p class="note">{undated:,} stance(s) without a date are not shown.</p>' if undated else "")
@@ -338,7 +399,7 @@ def build_report(results_dir: str | Path, *, program: str | None = None, title: 
             f"{_map_section(states, chosen, choices, specs)}"
             f'<section id="timeline"><h2>Timeline</h2>{timeline_html}</section>'
             f"{_evidence_section(stances, tables.documents, max_evidence)}</div>")
-    return page(heading, body + embed_scripts(specs), css=BASE_CSS + CSS, script=SEARCH_SCRIPT)
+    return page(heading, body + embed_scripts(specs), css=BASE_CSS + CSS, script=EVIDENCE_SCRIPT)
 
 
 def write_report(results_dir: str | Path, out: str | Path, **kwargs: Any) -> Path:
