@@ -29,6 +29,7 @@ CSS = """
 .scomm-report .chart { margin: .5rem 0; overflow-x: auto; }
 .scomm-report #evidence-search { font-size: 1rem; padding: .35rem .5rem; width: 28rem; max-width: 100%; }
 .scomm-report .evidence-table td.evidence { max-width: 32rem; }
+.scomm-report .evidence-table td:first-child { white-space: nowrap; }
 .scomm-report .evidence-table td.doc code { font-size: .8em; color: #555; }
 .scomm-report #evidence-more { margin: .5rem 0; }
 """
