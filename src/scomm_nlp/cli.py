@@ -191,6 +191,70 @@ def analyze(
 # --- visualisation (issue #9) -----------------------------------------------------------------
 
 
+def _read_text(source: str) -> str:
+    """The text of a file, or of standard input for ``-``."""
+    if source == "-":
+        return sys.stdin.read()
+    path = Path(source)
+    if not path.is_file():
+        raise FileNotFoundError(f"no such file: {source}")
+    return path.read_text(encoding="utf-8", errors="replace")
+
+
+def _write_output(out: str, html: str) -> None:
+    if out == "-":
+        typer.echo(html, nl=False)
+        return
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html, encoding="utf-8")
+    typer.echo(f"wrote {path}", err=True)
+
+
+@app.command()
+def show(
+    source: str = typer.Argument(..., help="A text file, or - for standard input."),
+    out: str = typer.Option(..., "--out", help="HTML file to write (- for standard output)."),
+    date: Optional[str] = typer.Option(None, "--date", help="Document date YYYY-MM-DD (decides GOVERNOR vs OFFICIAL)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Path or name of a trained pipeline."),
+    title: Optional[str] = typer.Option(None, "--title", help="Page heading (default: the file name)."),
+) -> None:
+    """Tag one article and write it as a self-contained HTML page: entities highlighted, stances listed."""
+    import scomm_nlp
+
+    try:
+        text = _read_text(source)
+        result = scomm_nlp.analyze(text, date=date, nlp=scomm_nlp.load(model))
+        html = result.to_html(title=title or (Path(source).name if source != "-" else "standard input"))
+        _write_output(out, html)
+    except (ValueError, OSError) as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+
+
+@app.command("report")
+def report_cmd(
+    results: Path = typer.Argument(..., help="The --out folder of `scomm-nlp tag` (documents/, stances/, ...)."),
+    out: str = typer.Option(..., "--out", help="HTML file to write (- for standard output)."),
+    program: Optional[str] = typer.Option(None, "--program", help="Program the map colours states by: KB id "
+                                          "(program:secure-communities) or name. Default: the most frequent."),
+    title: Optional[str] = typer.Option(None, "--title", help="Report heading."),
+    max_evidence: int = typer.Option(50_000, "--max-evidence", min=1, help="Rows in the evidence table at most."),
+) -> None:
+    """One self-contained HTML report for a tagged archive: counts, top actors, state map, timeline, evidence."""
+    try:
+        from scomm_nlp.viz.report import build_report
+
+        html = build_report(results, program=program, title=title, max_evidence=max_evidence)
+        _write_output(out, html)
+    except ImportError as exc:
+        _echo_err(f"error: the report needs the viz extra (pip install 'scomm-nlp[viz]'): {exc}")
+        raise typer.Exit(2)
+    except (ValueError, OSError) as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+
+
 def main() -> None:
     app()
 

@@ -111,3 +111,13 @@ class Analysis:
 
     def to_json(self, **kwargs) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, **kwargs)
+
+    def to_html(self, *, page: bool = True, title: str | None = None) -> str:
+        """The text with entities highlighted and stances listed: a self-contained page, or with ``page=False``
+        a ``<div>`` fragment. All text is escaped. See :mod:`scomm_nlp.viz.show`."""
+        from scomm_nlp.viz.show import analysis_to_html
+
+        return analysis_to_html(self, page=page, title=title)
+
+    def _repr_html_(self) -> str:  # Jupyter shows an Analysis as its view
+        return self.to_html(page=False)
