@@ -2,7 +2,7 @@
 immigration-enforcement programs at all, so that batch tagging can skip the expensive
 components for clearly unrelated articles.
 
-The gate is a linear model (scikit-learn ``LogisticRegression``) over hashed word 1-2 grams
+The gate is a linear model (scikit-learn ``LogisticRegression``) over hashed binary word 1-2 grams
 (``HashingVectorizer``; stateless, so only the weights are stored). Its threshold is chosen on
 the dev split for recall >= 0.99 on relevant documents (see :func:`choose_threshold`).
 
@@ -39,7 +39,7 @@ TARGET_RECALL = 0.99
 #: Words, plus section numbers such as ``287(g)`` kept whole.
 TOKEN_PATTERN = r"(?u)\b\w+(?:\(\w\))?"
 DEFAULT_PARAMS = {"ngram_range": [1, 2], "n_features": 2 ** 18, "token_pattern": TOKEN_PATTERN,
-                  "lowercase": True, "max_chars": 50_000}
+                  "lowercase": True, "binary": True, "max_chars": 50_000}
 
 
 # --- data -----------------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ class RelevanceGate:
             p = self.params
             self._vectorizer = HashingVectorizer(ngram_range=tuple(p["ngram_range"]), n_features=p["n_features"],
                                                  token_pattern=p["token_pattern"], lowercase=p["lowercase"],
-                                                 alternate_sign=False, norm="l2")
+                                                 binary=p["binary"], alternate_sign=False, norm="l2")
         return self._vectorizer
 
     def features(self, texts: Sequence[str]):
@@ -241,7 +241,9 @@ def choose_threshold(pos: Sequence[float], neg: Sequence[float], target_recall: 
     below = [p for p in neg if p < top]
     if not below:
         return top
-    return float(_sigmoid(np.array([(_logit(max(below)) + _logit(top)) / 2]))[0])
+    highest = max(below)
+    middle = float(_sigmoid(np.array([(_logit(highest) + _logit(top)) / 2]))[0])
+    return middle if highest < middle <= top else top
 
 
 def evaluate_gate(gate: RelevanceGate, data: GateData, threshold: float | None = None) -> dict:
