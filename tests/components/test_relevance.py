@@ -3,6 +3,7 @@ the off-topic data and bad input."""
 
 import json
 import math
+import pickle
 from pathlib import Path
 
 import numpy as np
@@ -99,6 +100,8 @@ def test_save_load_round_trip_gives_identical_probabilities(tmp_path, small_gate
     assert loaded.predict_proba(dev.texts) == gate.predict_proba(dev.texts)
     assert loaded.threshold == gate.threshold
     assert loaded.params == gate.params
+    gate.predict_proba(dev.texts[:1])  # builds the vectorizer, which pickling leaves out
+    assert pickle.loads(pickle.dumps(gate)).predict_proba(dev.texts) == gate.predict_proba(dev.texts)
 
 
 def test_load_refuses_another_format_version(tmp_path):
