@@ -100,6 +100,7 @@ def test_save_load_round_trip_gives_identical_probabilities(tmp_path, small_gate
     assert loaded.predict_proba(dev.texts) == gate.predict_proba(dev.texts)
     assert loaded.threshold == gate.threshold
     assert loaded.params == gate.params
+    assert loaded.version == gate.version != load_default_gate().version
     gate.predict_proba(dev.texts[:1])  # builds the vectorizer, which pickling leaves out
     assert pickle.loads(pickle.dumps(gate)).predict_proba(dev.texts) == gate.predict_proba(dev.texts)
 

@@ -156,6 +156,14 @@ class RelevanceGate:
         self._vectorizer = None
 
     @property
+    def version(self) -> str:
+        """Identifies the exact gate (format, parameters, weights, threshold), e.g. for run fingerprints."""
+        digest = hashlib.sha256(json.dumps([FORMAT_VERSION, self.params, self.threshold, self.intercept],
+                                           sort_keys=True).encode("utf-8"))
+        digest.update(np.ascontiguousarray(self.coef, dtype=np.float64).tobytes())
+        return f"{FORMAT_VERSION}-{digest.hexdigest()[:16]}"
+
+    @property
     def vectorizer(self):
         if self._vectorizer is None:
             from sklearn.feature_extraction.text import HashingVectorizer
