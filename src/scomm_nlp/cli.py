@@ -181,6 +181,64 @@ def analyze(
 
 # --- batch tagging (issue #6) -----------------------------------------------------------------
 
+gate_app = typer.Typer(help="Train and evaluate the relevance gate used before batch tagging.",
+                       no_args_is_help=True)
+app.add_typer(gate_app, name="gate")
+
+
+def _gate_report_lines(split: str, report: dict) -> list[str]:
+    def pct(value):
+        return "n/a" if value is None else f"{value:.3f}"
+
+    return [f"{split}: {report['relevant']} relevant, {report['negatives']} negatives "
+            f"({report['offtopic']} off-topic texts); threshold {report['threshold']:.4f}",
+            f"  recall {pct(report['recall'])}  precision {pct(report['precision'])}  "
+            f"off-topic rejected {pct(report['offtopic_rejected'])}  "
+            f"all negatives rejected {pct(report['negatives_rejected'])}",
+            f"  missed relevant: {', '.join(report['missed']) or 'none'}",
+            f"  negatives let through: {', '.join(report['let_through']) or 'none'}"]
+
+
+@gate_app.command("train")
+def gate_train(
+    annotations: Path = typer.Option(Path("annotations"), "--annotations",
+                                     help="Corpus folder (train/dev.jsonl and offtopic/)."),
+    out: Optional[Path] = typer.Option(None, "--out", help="Output folder (default: the gate shipped in the package)."),
+    seed: int = typer.Option(0, "--seed"),
+    c: float = typer.Option(10.0, "--c", help="Inverse regularisation strength of the logistic regression."),
+    target_recall: float = typer.Option(0.99, "--target-recall", help="Recall on relevant dev documents."),
+) -> None:
+    """Fit the gate on the train split and choose its threshold on dev (test is never read)."""
+    from scomm_nlp.components.relevance import DEFAULT_GATE_DIR, train_default_gate
+
+    try:
+        gate = train_default_gate(annotations, out or DEFAULT_GATE_DIR, seed=seed, C=c, target_recall=target_recall)
+    except ValueError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    typer.echo(f"wrote {out or DEFAULT_GATE_DIR} (trained on {gate.info['train']['documents']} documents)")
+    dev = dict(gate.info["dev"], missed=[], let_through=[])
+    typer.echo("\n".join(_gate_report_lines("dev", dev)[:2]))
+
+
+@gate_app.command("evaluate")
+def gate_evaluate(
+    gate_dir: Optional[Path] = typer.Option(None, "--gate", help="Gate folder (default: the shipped gate)."),
+    annotations: Path = typer.Option(Path("annotations"), "--annotations"),
+    split: str = typer.Option("dev", "--split", help="train, dev or test (test only for final reports)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Recall and precision on relevant documents and the share of off-topic texts rejected."""
+    from scomm_nlp.components.relevance import RelevanceGate, evaluate_gate, load_default_gate, load_gate_data
+
+    try:
+        gate = RelevanceGate.load(gate_dir) if gate_dir else load_default_gate()
+        report = evaluate_gate(gate, load_gate_data(split, annotations))
+    except ValueError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    typer.echo(json.dumps(report, indent=2) if as_json else "\n".join(_gate_report_lines(split, report)))
+
 
 # --- Doccano server round trip (issue #7) -----------------------------------------------------
 
