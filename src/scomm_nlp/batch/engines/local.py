@@ -1,16 +1,14 @@
 """The local engine: partitions in this process (``n_process=1``) or in a pool of worker processes.
 
 Workers fork from a fork server that has spaCy and the run's pipeline loaded already
-(:mod:`._preload`); each loads the gate once, in its initializer. Workers ignore Ctrl-C: on Ctrl-C
-the driver cancels the partitions not yet started and lets the running ones finish and write
-their (complete) output, so an interrupted run leaves only whole partitions behind. A worker whose
-driver was killed exits within a second instead of lingering.
+(:mod:`.procs`); each loads the gate once, in its initializer, and runs one thread. Workers
+ignore Ctrl-C: on Ctrl-C the driver cancels the partitions not yet started and lets the running
+ones finish and write their (complete) output, so an interrupted run leaves only whole
+partitions behind. A worker whose driver was killed exits within a second instead of lingering.
 """
 
 from __future__ import annotations
 
-import json
-import multiprocessing
 import os
 import signal
 import threading
@@ -19,19 +17,18 @@ from concurrent.futures import ALL_COMPLETED, FIRST_COMPLETED, Future, ProcessPo
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Callable, Iterable
 
+from scomm_nlp.batch.engines.procs import forkserver_context, limit_threads
 from scomm_nlp.batch.gates import resolve_gate
 from scomm_nlp.batch.partitions import PartitionSpec, Settings, process_partition
 from scomm_nlp.batch.records import BatchRunError
 
 _WORKER: dict[str, Any] = {}
-#: Names the pipeline (JSON) that the fork server preloads; see :mod:`._preload`.
-PRELOAD_ENV = "SCOMM_NLP_PRELOAD_MODEL"
-PRELOAD_MODULE = "scomm_nlp.batch.engines._preload"
 
 
 def _init_worker(model: str | None, gate: Any, driver_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_exit_with_driver, args=(driver_pid,), daemon=True).start()
+    limit_threads()
     import scomm_nlp
 
     scomm_nlp.load(model)
@@ -53,17 +50,6 @@ def _run_in_worker(spec: PartitionSpec, settings: Settings) -> dict:
     return process_partition(spec, settings, _WORKER["gate"])
 
 
-def _context(model: str | None):
-    # forkserver: workers fork from a clean, single-threaded server that has the pipeline loaded
-    # (the server starts once per driver process; a later run with another model loads its own).
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        os.environ[PRELOAD_ENV] = json.dumps(model)
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload([PRELOAD_MODULE])
-        return ctx
-    return multiprocessing.get_context("spawn")
-
-
 def run_local(partitions: Iterable[PartitionSpec], settings: Settings, gate: Any, n_process: int,
               on_done: Callable[[dict], None]) -> None:
     """Run every partition; ``on_done(marker)`` is called in this process as each one completes."""
@@ -73,7 +59,7 @@ def run_local(partitions: Iterable[PartitionSpec], settings: Settings, gate: Any
             on_done(process_partition(spec, settings, resolved))
         return
     in_flight = 2 * n_process
-    with ProcessPoolExecutor(n_process, mp_context=_context(settings.model), initializer=_init_worker,
+    with ProcessPoolExecutor(n_process, mp_context=forkserver_context(settings.model), initializer=_init_worker,
                              initargs=(settings.model, gate, os.getpid())) as pool:
         pending: set[Future] = set()
         try:
