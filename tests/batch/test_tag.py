@@ -71,6 +71,35 @@ def test_bad_records_go_to_errors_and_the_run_goes_on(tmp_path, corpus_docs, jso
     assert set(tables["mentions"]["doc_id"]) == {corpus_docs[0]["id"], corpus_docs[1]["id"]}
 
 
+def test_a_document_the_pipeline_fails_on_is_an_error_and_its_batch_survives(tmp_path, corpus_docs, jsonl_file,
+                                                                              monkeypatch):
+    real_many, real_one = scomm_nlp.analyze_many, scomm_nlp.analyze
+
+    def fragile_many(texts, **kwargs):
+        for text, result in zip(texts, real_many(texts, **kwargs)):
+            if "EXPLODE" in text:
+                raise RuntimeError("component crashed")
+            yield result
+
+    def fragile_one(text, **kwargs):
+        if "EXPLODE" in text:
+            raise ValueError("component crashed")
+        return real_one(text, **kwargs)
+
+    monkeypatch.setattr(scomm_nlp, "analyze_many", fragile_many)
+    monkeypatch.setattr(scomm_nlp, "analyze", fragile_one)
+    path = jsonl_file(tmp_path / "in.jsonl", [corpus_docs[0], {"id": "bomb", "text": "Illinois. EXPLODE"},
+                                              corpus_docs[1]])
+    summary = tag(path, tmp_path / "out", **RULES)
+    assert (summary.ok, summary.errors, summary.exit_code) == (2, 1, 1)
+    tables = read_tables(tmp_path / "out")
+    assert tables["documents"]["status"].tolist() == ["ok", "error", "ok"]
+    assert "(doc bomb): pipeline failed: ValueError: component crashed" in tables["errors"].loc[0, "reason"]
+    expected = real_one(corpus_docs[1]["text"], date=corpus_docs[1]["date"], model="rules")
+    got = tables["mentions"][tables["mentions"]["doc_id"] == corpus_docs[1]["id"]]
+    assert got["start"].tolist() == [e.start for e in expected.entities]
+
+
 def test_gate_skips_irrelevant_documents(tmp_path, corpus_docs, jsonl_file, keyword_gate, off_topic):
     records = [corpus_docs[0], {"id": "fair", "text": off_topic[0]}, corpus_docs[1], {"id": "rain", "text": off_topic[1]}]
     path = jsonl_file(tmp_path / "g.jsonl", records)

@@ -57,7 +57,8 @@ class RunSummary:
         resumed = f", {self.resumed_partitions} already done" if self.resumed_partitions else ""
         return (f"{self.documents} document(s): {self.ok} ok, {self.skipped} skipped, {self.errors} error(s); "
                 f"{self.mentions} mention(s), {self.stances} stance(s)\n"
-                f"{self.processed} document(s) tagged in {self.seconds:.1f} s ({self.docs_per_s:.1f} docs/s); "
+                f"{self.processed} document(s) tagged in {self.seconds:.1f} s ({self.docs_per_s:.1f} docs/s, "
+                "start-up included); "
                 f"{self.partitions} partition(s){resumed}\n"
                 f"output: {self.out} ({self.format})")
 

@@ -27,7 +27,8 @@ _WORKER: dict[str, Any] = {}
 
 def _init_worker(model: str | None, gate: Any, driver_pid: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    threading.Thread(target=_exit_with_driver, args=(driver_pid,), daemon=True).start()
+    if os.name == "posix":  # on Windows os.kill(pid, 0) would terminate the driver
+        threading.Thread(target=_exit_with_driver, args=(driver_pid,), daemon=True).start()
     limit_threads()
     import scomm_nlp
 

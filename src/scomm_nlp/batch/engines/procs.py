@@ -30,7 +30,7 @@ def forkserver_context(model: str | None, also_preload: tuple[str, ...] = ()):
     """
     if not has_forkserver():
         return multiprocessing.get_context("spawn")
-    os.environ[PRELOAD_ENV] = json.dumps(model)
+    os.environ[PRELOAD_ENV] = json.dumps(None if model is None else str(model))
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload([*also_preload, PRELOAD_MODULE])
     return ctx
