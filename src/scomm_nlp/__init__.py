@@ -20,13 +20,22 @@ if TYPE_CHECKING:  # pragma: no cover
     from spacy.language import Language
 
 __version__ = "0.1.0.dev0"
-__all__ = ["analyze", "analyze_many", "load", "Analysis", "Entity", "Evidence", "Position", "Stance", "__version__"]
+__all__ = ["analyze", "analyze_many", "load", "tag", "Analysis", "Entity", "Evidence", "Position", "Stance", "__version__"]
 
 #: Texts longer than this are processed in chunks cut at paragraph or sentence ends.
 CHUNK_CHARS = 100_000
 
 _cache: dict[str, "Language"] = {}
 _lock = _threading.Lock()
+
+
+def __getattr__(name: str):
+    # ``scomm_nlp.tag`` (batch tagging) is imported on first use, keeping ``import scomm_nlp`` light.
+    if name == "tag":
+        from scomm_nlp.batch.run import tag
+
+        return tag
+    raise AttributeError(f"module 'scomm_nlp' has no attribute {name!r}")
 
 
 def load(model: str | None = None) -> "Language":

@@ -240,6 +240,49 @@ def gate_evaluate(
     typer.echo(json.dumps(report, indent=2) if as_json else "\n".join(_gate_report_lines(split, report)))
 
 
+@app.command("tag")
+def tag_cmd(
+    inputs: List[Path] = typer.Argument(..., help="Files or folders: .txt, .html/.htm, .jsonl(.gz), .csv, .parquet."),
+    out: Path = typer.Option(..., "--out", help="Output folder (documents/, mentions/, stances/, errors/)."),
+    fmt: str = typer.Option("parquet", "--format", help="Table format: parquet, jsonl or csv."),
+    engine: str = typer.Option("local", "--engine", help="local (worker processes) or dask."),
+    scheduler: Optional[str] = typer.Option(None, "--scheduler", help="Dask scheduler tcp://HOST:PORT "
+                                            "(default with --engine dask: a local cluster)."),
+    n_process: int = typer.Option(1, "--n-process", help="Worker processes (-1: one per core)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted run in --out."),
+    text_field: str = typer.Option("text", "--text-field", help="Field/column holding the text."),
+    id_field: str = typer.Option("id", "--id-field", help="Field/column holding the document id."),
+    date_field: str = typer.Option("date", "--date-field", help="Field/column holding the date."),
+    no_gate: bool = typer.Option(False, "--no-gate", help="Tag every document (no relevance gate)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Pipeline path or name ('rules': rule pipeline)."),
+    partition_size: Optional[int] = typer.Option(None, "--partition-size", help="Records per partition (1000)."),
+    batch_size: Optional[int] = typer.Option(None, "--batch-size", help="spaCy batch size (64)."),
+    max_chars: Optional[int] = typer.Option(None, "--max-chars", help="Longer texts are errors (1000000)."),
+    progress: Optional[bool] = typer.Option(None, "--progress/--no-progress",
+                                            help="Progress bar (default: when stderr is a terminal)."),
+) -> None:
+    """Batch-tag an archive into documents, mentions, stances and errors tables; exit 1 if any record failed."""
+    from scomm_nlp.batch import BatchRunError, BatchUsageError, tag
+
+    given = {"partition_size": partition_size, "batch_size": batch_size, "max_chars": max_chars}
+    try:
+        summary = tag(inputs, out, format=fmt, engine=engine, n_process=n_process, scheduler=scheduler,
+                      resume=resume, text_field=text_field, id_field=id_field, date_field=date_field,
+                      gate=None if no_gate else "default", model=model, progress=progress,
+                      **{k: v for k, v in given.items() if v is not None})
+    except BatchUsageError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    except (BatchRunError, OSError) as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(1)
+    except KeyboardInterrupt:
+        _echo_err(f"interrupted: the finished partitions in {out} are kept; rerun with --resume to continue")
+        raise typer.Exit(130)
+    typer.echo(str(summary))
+    raise typer.Exit(summary.exit_code)
+
+
 # --- Doccano server round trip (issue #7) -----------------------------------------------------
 
 
