@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scomm_nlp.data.agreement import PRF, Comparison, compare
 from scomm_nlp.data.doccano import read_doccano
+from scomm_nlp.data.links import find_links_file, format_linking, linking_report
 from scomm_nlp.data.records import AnnotatedDoc
 from scomm_nlp.data.spacy_io import from_spacy_doc
 
@@ -32,10 +33,12 @@ def macro(per: dict[str, PRF]) -> float:
     return sum(p.f1 for p in per.values()) / len(per) if per else 0.0
 
 
-def evaluate(nlp, data: list[Path]) -> dict:
-    """Entity (and stance) P/R/F, micro and macro, per label and per type."""
+def evaluate(nlp, data: list[Path], links: Path | None = None) -> dict:
+    """Entity (and stance) P/R/F, micro and macro, per label and per type; kb_id accuracy when the
+    gold links are found (``links``, or ``kb_links.jsonl`` next to the data; see ``data/links.py``)."""
     gold = read_doccano(data, strict=True).docs
-    comparison: Comparison = compare(gold, predict_docs(nlp, gold))
+    preds = predict_docs(nlp, gold)
+    comparison: Comparison = compare(gold, preds)
     report = comparison.to_dict()
     report["entities"]["macro_f"] = round(macro(comparison.per_label), 4)
     if not any("stance" in name for name in nlp.pipe_names):
@@ -45,6 +48,7 @@ def evaluate(nlp, data: list[Path]) -> dict:
     report.pop("n_disagreements", None)
     report.pop("missing_documents", None)
     report.pop("changed_documents", None)
+    report["linking"] = linking_report(nlp, gold, preds, links or find_links_file(data))
     return report
 
 
@@ -61,4 +65,5 @@ def format_report(report: dict) -> str:
             lines.append(f"{rel:<14}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}{s['tp'] + s['fn']:>7}")
         r = report["relations"]
         lines.append(f"{'STANCE micro':<14}{r['p']:>8.3f}{r['r']:>8.3f}{r['f']:>8.3f}")
+    lines += format_linking(report.get("linking"))
     return "\n".join(lines)
