@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
+from scomm_nlp import scheme
 from scomm_nlp.data.records import AnnotatedDoc, Issue
 
 LINKS_FILENAME = "kb_links.jsonl"
@@ -137,8 +138,12 @@ def check_links(links: Iterable[Link], docs: Iterable[AnnotatedDoc], kb=None, *,
             err("text", f"text {link.text!r} but the corpus has {doc.text[link.start:link.end]!r}")
         if span.label != link.label:
             err("label", f"label {link.label} but the corpus has {span.label}")
-        if kb is not None and link.kb_id is not None and link.kb_id not in kb:
-            err("kb_id", f"{link.kb_id!r} is not a knowledge-base id")
+        if kb is not None and link.kb_id is not None:
+            entry = kb.get(link.kb_id)
+            if entry is None:
+                err("kb_id", f"{link.kb_id!r} is not a knowledge-base id")
+            elif not _compatible(entry.label, link.label):
+                err("kb_id", f"{link.kb_id!r} is a {entry.label}, not a {link.label}")
     for doc in docs.values():
         if documents != "all" and doc.id not in by_doc:
             continue
@@ -149,6 +154,11 @@ def check_links(links: Iterable[Link], docs: Iterable[AnnotatedDoc], kb=None, *,
                                     f"gold span {doc.span_text(span)!r} [{span.start}, {span.end}) {span.label} "
                                     "has no line", doc.id))
     return issues
+
+
+def _compatible(kb_label: str, label: str) -> bool:
+    people = (scheme.GOVERNOR, scheme.OFFICIAL)
+    return kb_label == label or (kb_label in people and label in people)
 
 
 def load_links(path: str | Path, docs: Iterable[AnnotatedDoc], kb=None, *,
