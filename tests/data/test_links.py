@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from scomm_nlp.cli import app
 from scomm_nlp.data.doccano import read_doccano
-from scomm_nlp.data.links import (Accuracy, LinksError, check_links, find_links_file, format_linking, kb_accuracy,
+from scomm_nlp.data.links import (Accuracy, LinksError, check_links, find_links_file, kb_accuracy,
                                   load_links, read_links)
 from scomm_nlp.data.records import AnnotatedDoc, Span
 from scomm_nlp.kb import load_kb

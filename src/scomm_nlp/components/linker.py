@@ -101,6 +101,7 @@ class Context:
     """What the linker knows about one document while linking it."""
 
     doc: Doc
+    text: str  # doc.text, built once: spaCy joins the tokens on every access
     year: int | None
     mentions: list[Mention]
     evidence: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # state -> (position, name)
@@ -175,7 +176,7 @@ class Linker:
     # ---------------------------------------------------------------- the component
 
     def __call__(self, doc: Doc) -> Doc:
-        ctx = Context(doc, _year(doc), [Mention(ent, self._candidates(ent), normalize_alias(ent.text))
+        ctx = Context(doc, doc.text, _year(doc), [Mention(ent, self._candidates(ent), normalize_alias(ent.text))
                                         for ent in doc.ents])
         self._collect_evidence(ctx)
         for i, m in enumerate(ctx.mentions):
@@ -212,7 +213,8 @@ class Linker:
             if len(m.cands) == 1:
                 c = m.cands[0]
                 ctx.referenced.add(c.attrs.get("jurisdiction_id") or "")
-                ctx.referenced.update(t.jurisdiction_id or "" for t in c.terms if ctx.year is None or t.covers(ctx.year))
+                ctx.referenced.update(t.jurisdiction_id or "" for t in c.terms
+                                      if ctx.year is None or t.covers(ctx.year))
             if m.key in FEDERAL_METONYMS or not m.cands or any(self.shared_name(c) for c in m.cands):
                 continue  # "Washington", "Washington County Sheriff's Office": no state by themselves
             states = {self.state_of(c, ctx.year) for c in m.cands}
@@ -237,7 +239,7 @@ class Linker:
         for j in (i - 1, i + 1):
             if 0 <= j < len(ctx.mentions):
                 a, b = sorted((ctx.mentions[i].ent, ctx.mentions[j].ent), key=lambda e: e.start_char)
-                if SEPARATORS.match(ctx.doc.text[a.end_char:b.start_char]):
+                if SEPARATORS.match(ctx.text[a.end_char:b.start_char]):
                     out.append(ctx.mentions[j])
         return out
 
@@ -261,15 +263,15 @@ class Linker:
         return min(cands, key=lambda c: c.id) if cands else None
 
     def _is_dateline(self, ctx: Context, ent: Span) -> bool:
-        line_start = ctx.doc.text.rfind("\n", 0, ent.start_char) + 1
-        return (ent.text.isupper() and not ctx.doc.text[line_start:ent.start_char].strip()
-                and bool(DATELINE_TAIL.match(ctx.doc.text[ent.end_char:ent.end_char + 40])))
+        line_start = ctx.text.rfind("\n", 0, ent.start_char) + 1
+        return (ent.text.isupper() and not ctx.text[line_start:ent.start_char].strip()
+                and bool(DATELINE_TAIL.match(ctx.text[ent.end_char:ent.end_char + 40])))
 
     def _explicit_state(self, ctx: Context, i: int) -> str | None:
         """The state named right after the mention: "Clark County, Nevada", "ARLINGTON, Va."."""
         if i + 1 < len(ctx.mentions):
             m, nxt = ctx.mentions[i], ctx.mentions[i + 1]
-            if ctx.doc.text[m.ent.end_char:nxt.ent.start_char].strip() == "," and \
+            if ctx.text[m.ent.end_char:nxt.ent.start_char].strip() == "," and \
                     any(c.attrs.get("kind") in ("state", "district") for c in nxt.cands):
                 return nxt.state
         return None
@@ -279,7 +281,7 @@ class Linker:
         state, district, nation = self.kb.get("state:WA"), self.kb.get("state:DC"), self.kb.get("country:us")
         if self._is_dateline(ctx, m.ent):
             return district
-        text = ctx.doc.text
+        text = ctx.text
         if text[m.ent.end_char:m.ent.end_char + 7].lower().startswith((" state", "-state")):
             return state
         if i > 0 and text[ctx.mentions[i - 1].ent.end_char:m.ent.start_char] == ", ":
@@ -352,8 +354,8 @@ class Linker:
         m = ctx.mentions[i]
         state = next(c for c in cands if c.attrs.get("kind") == "state")
         city = next(c for c in cands if c.attrs.get("kind") == "city")
-        after = ctx.doc.text[m.ent.end_char:m.ent.end_char + 20]
-        before = ctx.doc.text[max(0, m.ent.start_char - 12):m.ent.start_char]
+        after = ctx.text[m.ent.end_char:m.ent.end_char + 20]
+        before = ctx.text[max(0, m.ent.start_char - 12):m.ent.start_char]
         if self._is_dateline(ctx, m.ent) or re.match(r"\s+(Mayor|City|Police)\b", after) \
                 or re.search(r"City Hall,\s*$", before):
             return city
@@ -403,7 +405,7 @@ class Linker:
     def _chamber(self, ctx: Context, i: int, qualified, scores: dict[str, float]) -> KBEntry:
         """"House"/"Senate": a state's chamber when the document is about that state's lawmaking."""
         m = ctx.mentions[i]
-        window = ctx.doc.text[max(0, m.ent.start_char - 200):m.ent.end_char + 200].lower()
+        window = ctx.text[max(0, m.ent.start_char - 200):m.ent.end_char + 200].lower()
         chambers = [(c, self.state_of(p, ctx.year)) for c, p in qualified if c.attrs.get("level") == "legislature"]
         if not chambers or "confirm" in window:  # the Senate confirms nominees
             return m.cands[0]
@@ -466,7 +468,7 @@ class Linker:
             kinds = {c.attrs.get("kind") for c in n.cands}
             if "city" in kinds or (not kinds and not n.ent.text.endswith(("County", "Parish"))):
                 return True  # "Missoula, Bozeman, Billings and Helena"
-        return bool(CITY_CUES.match(ctx.doc.text[m.ent.end_char:m.ent.end_char + 40]))
+        return bool(CITY_CUES.match(ctx.text[m.ent.end_char:m.ent.end_char + 40]))
 
     def _national_figure(self, text: str, year: int | None) -> KBEntry | None:
         """A bare surname of a president or vice president in office that year ("the Obama administration")."""
