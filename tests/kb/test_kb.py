@@ -93,3 +93,26 @@ def test_data_readme_documents_every_file():
     readme = (DATA_DIR / "README.md").read_text()
     for path in Path(DATA_DIR).glob("*.csv"):
         assert path.name in readme
+
+
+def test_place_aliases_name_counties(kb):
+    assert [e.id for e in kb.candidates("Queens", "JURISDICTION")] == ["county:36081"]
+    assert [e.id for e in kb.candidates("Miami-Dade", "JURISDICTION")] == ["county:12086"]
+
+
+def test_place_aliases_for_unknown_places_are_refused(tmp_path):
+    (tmp_path / "place_aliases.csv").write_text("place_id,alias\ncounty:99999,Nowhere\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown place ids: county:99999"):
+        load_kb(str(tmp_path))
+
+
+def test_state_capitals_are_cities(kb):
+    import us
+
+    capitals = {"AK": "Juneau", "DE": "Dover", "ME": "Augusta", "MD": "Annapolis", "NY": "Albany", "VT": "Montpelier",
+                "WV": "Charleston", "NH": "Concord", "NJ": "Trenton", "PA": "Harrisburg"}
+    for state, city in capitals.items():
+        assert any(e.attrs.get("state") == state for e in kb.candidates(city, "JURISDICTION")), city
+    chambers = [e for e in kb.by_label("AGENCY") if e.attrs.get("parent_id") and e.attrs.get("level") == "legislature"
+                and (e.attrs.get("jurisdiction_id") or "").startswith("state:")]
+    assert {e.attrs["jurisdiction_id"][6:] for e in chambers} >= {s.abbr for s in us.states.STATES} - {"NE"}

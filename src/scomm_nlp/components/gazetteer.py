@@ -27,6 +27,7 @@ Independence Irving Jackson Jefferson Lafayette Lakewood Lincoln Madison Marion 
 Pueblo Surprise Temple Tyler Victoria Warren Washington Georgia Virginia Carolina Charlotte Phoenix Paris Salem
 Springfield Troy Dayton Camden Davis Sterling Kent Greeley House Senate Court Council Board Department
 Legislature Assembly Commission Congress America Homeland Justice Times Post Globe Herald Tribune Journal
+Moore Frederick
 """.split()) - {"Washington", "Georgia", "Virginia", "Congress", "America", "Austin", "Columbus", "Phoenix", "Arlington"}
 
 

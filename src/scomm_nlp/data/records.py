@@ -8,12 +8,17 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Span:
-    """An entity span in character offsets (Python code points, end exclusive)."""
+    """An entity span in character offsets (Python code points, end exclusive).
+
+    ``kb_id`` is the knowledge-base id a pipeline gave a predicted entity (None when unknown or
+    not predicted); Doccano exports do not carry it.
+    """
 
     id: int
     start: int
     end: int
     label: str
+    kb_id: str | None = None
 
 
 @dataclass(frozen=True)

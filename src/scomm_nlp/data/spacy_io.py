@@ -52,7 +52,7 @@ def from_spacy_doc(doc: Doc, doc_id=None, *, relations_attr: str = "relations") 
     (predicted by the stance component).
     """
     register_extensions()
-    spans = [Span(i + 1, ent.start_char, ent.end_char, ent.label_) for i, ent in enumerate(doc.ents)]
+    spans = [Span(i + 1, ent.start_char, ent.end_char, ent.label_, ent.kb_id_ or None) for i, ent in enumerate(doc.ents)]
     by_tokens = {(ent.start, ent.end): spans[i] for i, ent in enumerate(doc.ents)}
     relations = []
     for i, rel in enumerate(getattr(doc._, relations_attr) or []):

@@ -177,6 +177,12 @@ def load_kb(data_dir: str | None = None) -> KnowledgeBase:
     nicknames: dict[str, list[str]] = {}
     for row in _read_csv("state_nicknames.csv", data):
         nicknames.setdefault(row["state_id"], []).append(row["nickname"])
+    for row in _read_csv("place_aliases.csv", data):
+        nicknames.setdefault(row["place_id"], []).append(row["alias"])
+    known = {entry.id for entry in entries}
+    unknown = sorted(set(nicknames) - known)
+    if unknown:
+        raise ValueError(f"{data}: nicknames or place aliases for unknown place ids: {', '.join(unknown)}")
     for entry in entries:
         if entry.id in nicknames:
             entry.aliases = entry.aliases + tuple(nicknames[entry.id])

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from scomm_nlp.data.agreement import PRF, Comparison, compare
 from scomm_nlp.data.doccano import read_doccano
+from scomm_nlp.data.links import find_links_file, format_linking, linking_report
 from scomm_nlp.data.records import AnnotatedDoc
 from scomm_nlp.data.spacy_io import from_spacy_doc
 
@@ -32,14 +33,16 @@ def macro(per: dict[str, PRF]) -> float:
     return sum(p.f1 for p in per.values()) / len(per) if per else 0.0
 
 
-def evaluate(nlp, data: list[Path]) -> dict:
-    """Entity (and stance) P/R/F, micro and macro, per label and per type, on Doccano exports."""
-    return evaluate_docs(nlp, read_doccano(data, strict=True).docs)
+def evaluate(nlp, data: list[Path], links: Path | None = None) -> dict:
+    """Entity (and stance) P/R/F, micro and macro, per label and per type; kb_id accuracy when the
+    gold links are found (``links``, or ``kb_links.jsonl`` next to the data; see ``data/links.py``)."""
+    return evaluate_docs(nlp, read_doccano(data, strict=True).docs, links or find_links_file(data))
 
 
-def evaluate_docs(nlp, gold: list[AnnotatedDoc]) -> dict:
-    """Like :func:`evaluate`, on documents already read."""
-    comparison: Comparison = compare(gold, predict_docs(nlp, gold))
+def evaluate_docs(nlp, gold: list[AnnotatedDoc], links: Path | None = None) -> dict:
+    """Like :func:`evaluate`, on documents already read (``links``: the gold links file, if any)."""
+    preds = predict_docs(nlp, gold)
+    comparison: Comparison = compare(gold, preds)
     report = comparison.to_dict()
     report["entities"]["macro_f"] = round(macro(comparison.per_label), 4)
     if not any("stance" in name for name in nlp.pipe_names):
@@ -49,6 +52,7 @@ def evaluate_docs(nlp, gold: list[AnnotatedDoc]) -> dict:
     report.pop("n_disagreements", None)
     report.pop("missing_documents", None)
     report.pop("changed_documents", None)
+    report["linking"] = linking_report(nlp, gold, preds, links)
     return report
 
 
@@ -65,4 +69,5 @@ def format_report(report: dict) -> str:
             lines.append(f"{rel:<14}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}{s['tp'] + s['fn']:>7}")
         r = report["relations"]
         lines.append(f"{'STANCE micro':<14}{r['p']:>8.3f}{r['r']:>8.3f}{r['f']:>8.3f}")
+    lines += format_linking(report.get("linking"))
     return "\n".join(lines)
