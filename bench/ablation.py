@@ -3,13 +3,15 @@
     python bench/ablation.py --ner scratch=/tmp/scomm_models/ner_scratch/model-best \
         --ner sm=/tmp/scomm_models/ner_sm/model-best [--data annotations/dev.jsonl] [--out ablation.md]
 
-For each trained NER pipeline (``NAME=PATH``) it scores four ways of combining it with the knowledge
+For each trained NER pipeline (``NAME=PATH``) it scores five ways of combining it with the knowledge
 base (every variant ends with ``scomm_linker``, which sets ids and the date-aware GOVERNOR/OFFICIAL
 label):
 
 * ``rules``      the gazetteer alone (no NER; printed once);
 * ``ner``        the trained NER alone;
 * ``ner+fallback``  NER first, then the gazetteer adds KB names the NER missed (never overrides it);
+* ``ner+fallback+relabel``  the same, and an NER entity whose exact text is a KB name of a single label
+  takes that label;
 * ``gaz+ner``    gazetteer first, the NER keeps its spans as fixed candidates and fills the rest.
 
 It prints entity F1 per label, micro F1 and words/second (``nlp.pipe``, one process, measured in the
@@ -39,6 +41,8 @@ def compose(ner_path: str | Path, mode: str):
         nlp.add_pipe("sentencizer", first=True)
     if mode == "ner+fallback":
         nlp.add_pipe("scomm_gazetteer", after="ner").initialize()
+    elif mode == "ner+fallback+relabel":
+        nlp.add_pipe("scomm_gazetteer", after="ner", config={"relabel_known": True}).initialize()
     elif mode == "gaz+ner":
         nlp.add_pipe("scomm_gazetteer", before="ner").initialize()
     elif mode != "ner":
@@ -83,7 +87,7 @@ def main(argv: list[str] | None = None) -> None:
     add("rules (gazetteer only)", build_rule_pipeline())
     for spec in args.ner:
         name, _, path = spec.partition("=")
-        for mode in ("ner", "ner+fallback", "gaz+ner"):
+        for mode in ("ner", "ner+fallback", "ner+fallback+relabel", "gaz+ner"):
             add(f"{name}: {mode}", compose(path, mode))
 
     header = "| variant | " + " | ".join(scheme.ENTITY_LABELS) + " | micro F1 | words/s | vs sm |"

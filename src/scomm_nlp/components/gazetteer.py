@@ -60,9 +60,11 @@ def kb_patterns(kb: KnowledgeBase) -> list[dict]:
 class Gazetteer:
     """A SpanRuler over knowledge-base names, plus surname propagation for persons."""
 
-    def __init__(self, nlp: Language, name: str, overwrite_ents: bool, propagate_surnames: bool):
+    def __init__(self, nlp: Language, name: str, overwrite_ents: bool, propagate_surnames: bool,
+                 relabel_known: bool = False):
         self.name = name
         self.propagate_surnames = propagate_surnames
+        self.relabel_known = relabel_known and not overwrite_ents
         # Without overwrite_ents the gazetteer is a fallback: entities already set (by a trained NER) win
         # over any overlapping KB match, even a longer one.
         ents_filter = prioritize_new_ents_filter if overwrite_ents else prioritize_existing_ents_filter
@@ -76,10 +78,31 @@ class Gazetteer:
         self.ruler.add_patterns(kb_patterns(load_kb(kb_dir)))
 
     def __call__(self, doc: Doc) -> Doc:
-        doc = self.ruler(doc)
+        matches = self.ruler.match(doc)
+        if self.relabel_known and doc.ents:
+            self._relabel_known(doc, matches)
+        self.ruler.set_annotations(doc, matches)
         if self.propagate_surnames:
             self._add_surnames(doc)
         return doc
+
+    def _relabel_known(self, doc: Doc, matches: list[Span]) -> None:
+        """An entity whose exact text is a KB name of one label only takes that label ("MALDEF" tagged
+        AGENCY becomes GROUP). Persons keep GOVERNOR vs OFFICIAL: the linker decides that by date."""
+        labels: dict[tuple[int, int], set[str]] = {}
+        for match in matches:
+            labels.setdefault((match.start, match.end), set()).add(match.label_)
+        ents, changed = list(doc.ents), False
+        for i, ent in enumerate(ents):
+            known = labels.get((ent.start, ent.end), set())
+            if len(known) != 1:
+                continue
+            label = next(iter(known))
+            if label != ent.label_ and not (label in PERSON_LABELS and ent.label_ in PERSON_LABELS):
+                ents[i] = Span(doc, ent.start, ent.end, label=label, kb_id=ent.kb_id, span_id=ent.id)
+                changed = True
+        if changed:
+            doc.ents = ents
 
     def _add_surnames(self, doc: Doc) -> None:
         surnames: dict[str, Span] = {}
@@ -120,9 +143,11 @@ class Gazetteer:
 
 @Language.factory(
     "scomm_gazetteer",
-    default_config={"overwrite_ents": False, "propagate_surnames": True},
+    default_config={"overwrite_ents": False, "propagate_surnames": True, "relabel_known": False},
     assigns=["doc.ents"],
 )
-def make_gazetteer(nlp: Language, name: str, overwrite_ents: bool, propagate_surnames: bool) -> Gazetteer:
-    """Knowledge-base gazetteer; ``overwrite_ents`` decides whether it wins over entities already set."""
-    return Gazetteer(nlp, name, overwrite_ents, propagate_surnames)
+def make_gazetteer(nlp: Language, name: str, overwrite_ents: bool, propagate_surnames: bool,
+                   relabel_known: bool) -> Gazetteer:
+    """Knowledge-base gazetteer; ``overwrite_ents`` decides whether it wins over entities already set;
+    ``relabel_known`` lets an exact KB name fix the label of an entity already set."""
+    return Gazetteer(nlp, name, overwrite_ents, propagate_surnames, relabel_known)
