@@ -145,15 +145,15 @@ def free_port() -> int:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM, then SIGKILL; the process was started in its own session, so its group id is its PID and
-    whatever it forked (gunicorn and Celery workers) goes with it."""
+    """SIGINT (a quick shutdown for gunicorn, a warm one for Celery), then SIGKILL to the process group: the
+    process was started in a session of its own, so the group id is its PID and its forked workers go too."""
     if proc.poll() is None:
-        proc.terminate()
+        proc.send_signal(signal.SIGINT)
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
-            proc.wait(timeout=20)
+            proc.wait(timeout=15)
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):
