@@ -247,8 +247,9 @@ def doccano_push(
             docs = inputs.docs
             if not keep_annotations:
                 if inputs.annotated:
-                    _echo_err(f"note: {inputs.annotated} document(s) in the input carry annotations; they are "
-                              "replaced by the model's (pass --keep-annotations to upload them instead)")
+                    ignored = f" ({inputs.ignored} problem(s) in them set aside)" if inputs.ignored else ""
+                    _echo_err(f"note: {inputs.annotated} document(s) in the input carry annotations{ignored}; they "
+                              "are replaced by the model's (pass --keep-annotations to upload them instead)")
                 import scomm_nlp
 
                 try:

@@ -58,8 +58,6 @@ IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 REPEATABLE_POSTS = ("auth/login/", "fp/process/", "/download")
 #: The field that carries a document's meta data through Doccano (see :func:`upload_record`).
 META_KEY = "scomm_meta"
-#: Issue fields that mean a document could not be read at all (as opposed to one bad annotation).
-UNREADABLE_FIELDS = frozenset({"<file>", "<json>", "<record>", "text"})
 
 
 # --------------------------------------------------------------------------- errors
@@ -619,19 +617,23 @@ def _input_files(paths: Iterable[str | Path]) -> list[Path]:
 
 @dataclass
 class PushInput:
-    """Documents read for a push, the problems that stop it, and how many came with annotations."""
+    """Documents read for a push, the problems that stop it, the warnings worth showing, how many
+    documents came with annotations and how many problems in annotations were set aside (they are
+    replaced by the model's)."""
 
     docs: list[AnnotatedDoc]
     blocking: list[Issue]
     warnings: list[Issue]
     annotated: int
+    ignored: int = 0
 
 
 def read_push_inputs(paths: Iterable[str | Path], *, keep_annotations: bool = False) -> PushInput:
     """Read ``.txt`` files (one document each, id = file name stem) and Doccano JSONL/zip exports.
 
     With ``keep_annotations`` every error in the input's annotations stops the push; otherwise only
-    what makes a document unreadable does (its annotations are going to be replaced).
+    what makes a document unreadable does, and problems in annotations (which the model's replace)
+    are only counted.
     """
     from scomm_nlp.data.doccano import EXPORT_SUFFIXES, read_doccano
 
@@ -656,11 +658,19 @@ def read_push_inputs(paths: Iterable[str | Path], *, keep_annotations: bool = Fa
             docs.append(AnnotatedDoc(path.stem, text, source=str(path), line=1))
         else:
             issues.append(Issue(str(path), 0, "<file>", "error", "not a .txt, .jsonl, .jsonl.gz or .zip file"))
-    errors = [i for i in issues if i.severity == "error"]
-    blocking = errors if keep_annotations else [i for i in errors if i.field in UNREADABLE_FIELDS]
-    warnings = [i for i in issues if i not in blocking]
     docs = [d for d in docs if d.text.strip()]
-    return PushInput(docs, blocking, warnings, sum(1 for d in docs if d.spans or d.relations))
+    annotated = sum(1 for d in docs if d.spans or d.relations)
+    if keep_annotations:
+        return PushInput(docs, [i for i in issues if i.severity == "error"],
+                         [i for i in issues if i.severity != "error"], annotated)
+    # the annotations are replaced: what is wrong with them does not matter, nor do duplicate ids; only a
+    # record that could not be read at all stops the push
+    read = {(d.source, d.line) for d in docs}
+    about_annotations = [i for i in issues if i.field.startswith(("entities", "relations", "label"))]
+    rest = [i for i in issues if i not in about_annotations]
+    blocking = [i for i in rest if i.severity == "error" and (i.file, i.line) not in read]
+    warnings = [i if i.severity != "error" else replace(i, severity="warning") for i in rest if i not in blocking]
+    return PushInput(docs, blocking, warnings, annotated, len(about_annotations))
 
 
 # --------------------------------------------------------------------------- pull

@@ -145,10 +145,10 @@ def free_port() -> int:
 
 
 def _stop(proc: subprocess.Popen) -> None:
-    """SIGINT (a quick shutdown for gunicorn, a warm one for Celery), then SIGKILL to the process group: the
+    """SIGQUIT (a quick shutdown for gunicorn, a cold one for Celery), then SIGKILL to the process group: the
     process was started in a session of its own, so the group id is its PID and its forked workers go too."""
     if proc.poll() is None:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGQUIT)
         try:
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:

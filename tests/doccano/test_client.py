@@ -318,3 +318,26 @@ def test_session_without_login_names_no_user(fake_http):
     session = DoccanoSession(server.url, retry=quick())
     with pytest.raises(DoccanoAuthError, match=r"refused GET /v1/projects for an anonymous user \(403\)"):
         session.json("GET", "projects")
+
+
+def test_push_inputs_stop_on_unreadable_documents_and_set_aside_replaced_annotations(tmp_path, write_jsonl,
+                                                                                    quinn_record):
+    (tmp_path / "note.txt").write_text("Sheriff Vicki Hennessy met ICE officials.", encoding="utf-8")
+    (tmp_path / "empty.txt").write_text("  \n", encoding="utf-8")
+    bad_span = {**quinn_record, "id": 8, "entities": quinn_record["entities"] + [
+        {"id": 4, "label": "PERSON", "start_offset": 0, "end_offset": 4}]}
+    export = write_jsonl([quinn_record, {**bad_span, "text": quinn_record["text"] + " Really."},
+                          {**quinn_record, "id": 7}])
+    from scomm_nlp.doccano_server import read_push_inputs
+
+    replaced = read_push_inputs([tmp_path / "note.txt", tmp_path / "empty.txt", export])
+    assert [d.id for d in replaced.docs] == ["note", 7, 8, 7]
+    assert replaced.blocking == [] and replaced.annotated == 3 and replaced.ignored == 1
+    assert [(i.severity, i.line, i.message.split(" (")[0]) for i in replaced.warnings] == [
+        ("warning", 0, "empty text: not pushed"), ("warning", 3, "duplicate document id 7"),
+        ("warning", 3, f"duplicate of {export}:1")]
+    kept = read_push_inputs([export], keep_annotations=True)
+    assert [(i.line, i.field) for i in kept.blocking] == [(2, "entities[3].label"), (3, "id")]
+    broken = write_jsonl(['{"id": 1, "text": "Gov. Quinn"', {"id": 2}], name="broken.jsonl")
+    stopped = read_push_inputs([broken, tmp_path / "missing.txt"])
+    assert [(i.line, i.field) for i in stopped.blocking] == [(1, "<json>"), (2, "text"), (0, "<file>")]
