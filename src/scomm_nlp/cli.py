@@ -302,6 +302,8 @@ def doccano_pull(
     types = ", ".join(f"{k} {v}" for k, v in sorted(counts.relations.items())) or "none"
     typer.echo(f"{counts.documents} document(s); spans: {labels}; relations: {types}; "
                f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
+    if not counts.documents:
+        _echo_err("warning: the export holds no documents" + (" marked done" if only_approved else ""))
     if result.written is None:
         _echo_err(f"{out} not written: correct the errors above in Doccano and pull again, or pass --allow-errors")
         raise typer.Exit(1)

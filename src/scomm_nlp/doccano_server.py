@@ -324,10 +324,13 @@ def read_credentials(username: str | None = None, password: str | None = None, *
     if (username is None or password is None) and not prompt:
         missing = " and ".join(n for n, v in ((USERNAME_ENV, username), (PASSWORD_ENV, password)) if v is None)
         raise DoccanoAuthError(f"no Doccano credentials: set {missing} (there is no terminal to prompt on)")
+    # prompts go to the terminal or standard error: standard output may be captured (PROJECT=$(...))
     if username is None:
-        username = input("Doccano user name: ").strip()
+        sys.stderr.write("Doccano user name: ")
+        sys.stderr.flush()
+        username = sys.stdin.readline().strip()
     if password is None:
-        password = getpass.getpass(f"Doccano password for {username}: ")
+        password = getpass.getpass(f"Doccano password for {username}: ", stream=sys.stderr)
     return username, password
 
 

@@ -166,8 +166,18 @@ def test_credentials_come_from_the_environment_or_fail_clearly(monkeypatch):
     monkeypatch.delenv("DOCCANO_PASSWORD")
     with pytest.raises(DoccanoAuthError, match="set DOCCANO_PASSWORD"):
         read_credentials(prompt=False)
-    monkeypatch.setattr("getpass.getpass", lambda prompt: SECRET)
+    monkeypatch.setattr("getpass.getpass", lambda prompt, stream=None: SECRET)
     assert read_credentials(prompt=True) == ("ann", SECRET)
+
+
+def test_prompts_stay_off_standard_output(monkeypatch, capsys):
+    monkeypatch.delenv("DOCCANO_USERNAME", raising=False)
+    monkeypatch.delenv("DOCCANO_PASSWORD", raising=False)
+    monkeypatch.setattr("sys.stdin", io.StringIO("ann\n"))
+    monkeypatch.setattr("getpass.getpass", lambda prompt, stream=None: stream.write(prompt) and SECRET)
+    assert read_credentials(prompt=True) == ("ann", SECRET)
+    out, err = capsys.readouterr()
+    assert out == "" and err == "Doccano user name: Doccano password for ann: "
 
 
 def test_wrong_password_message(fake_http):
