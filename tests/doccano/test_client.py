@@ -244,6 +244,7 @@ def test_truncated_download_never_replaces_a_good_file(fake_http, tmp_path):
     assert not list(tmp_path.glob(".pulled.jsonl.*")), "no temporary file left behind"
 
 
+@pytest.mark.slow  # reads through the validating reader, which loads spaCy
 def test_a_broken_download_is_fetched_again_and_converted(fake_http, tmp_path):
     payload = zip_of([{**GOOD, "entities": [{**GOOD["entities"][0]},
                                             # UTF-16 units: the emoji before this span counts twice
@@ -260,6 +261,7 @@ def test_a_broken_download_is_fetched_again_and_converted(fake_http, tmp_path):
     assert record["scomm_id"] == "q1" and record["date"] == "2011-05-04" and META_KEY not in record
 
 
+@pytest.mark.slow  # reads through the validating reader, which loads spaCy
 def test_export_with_errors_is_not_written_unless_allowed(fake_http, tmp_path, monkeypatch):
     bad = {**GOOD, "relations": [{"id": 1, "from_id": 2, "to_id": 1, "type": "OPPOSES"}]}  # PROGRAM opposes a person
     payload = zip_of([bad])
@@ -330,6 +332,7 @@ def test_session_without_login_names_no_user(fake_http):
         session.json("GET", "projects")
 
 
+@pytest.mark.slow  # reads through the validating reader, which loads spaCy
 def test_push_inputs_stop_on_unreadable_documents_and_set_aside_replaced_annotations(tmp_path, write_jsonl,
                                                                                     quinn_record):
     (tmp_path / "note.txt").write_text("Sheriff Vicki Hennessy met ICE officials.", encoding="utf-8")

@@ -20,7 +20,7 @@ import scomm_nlp
 from scomm_nlp import scheme
 from scomm_nlp.cli import app
 from scomm_nlp.data.doccano import read_doccano, to_utf16_offset
-from scomm_nlp.doccano_server import META_KEY, get_project, preannotate, read_push_inputs, setup_project
+from scomm_nlp.doccano_server import META_KEY, add_member, get_project, preannotate, read_push_inputs, setup_project
 
 pytestmark = pytest.mark.slow
 
@@ -217,21 +217,26 @@ def test_keep_annotations_round_trip_and_only_approved(doccano_server, project_n
         assert (doc.text, keys(doc)) == (original.text, keys(original))
         assert {k: doc.meta[k] for k in original.meta} == original.meta
 
-    # the annotator marks one document done; --only-approved pulls just that one
+    # nothing is marked done yet; then the annotator marks one document done and --only-approved pulls just that one
+    approved = tmp_path / "approved.jsonl"
+    res = cli(server, "pull", "--url", server.url, "--project", str(project_id), "--out", str(approved),
+              "--only-approved")
+    assert res.exit_code == 0 and "warning: the export holds no documents marked done" in res.output, res.output
     with server.session(server.annotator) as annotator:
         first = next(annotator.paginated(f"projects/{project_id}/examples"))
         annotator.json("POST", f"projects/{project_id}/examples/{first['id']}/states", json={})
-    approved = tmp_path / "approved.jsonl"
     res = cli(server, "pull", "--url", server.url, "--project", str(project_id), "--out", str(approved),
               "--only-approved")
     assert res.exit_code == 0, res.output
     assert [d.id for d in read_doccano(approved).docs] == [first["id"]]
 
 
-def _make_project(admin, name: str, project_type: str, resource: str, use_relation: bool) -> int:
+def _make_project(admin, name: str, project_type: str = "SequenceLabeling", resource: str = "SequenceLabelingProject",
+                  use_relation: bool = True, collaborative: bool = True) -> int:
+    """A project made without scomm-nlp (as someone would in Doccano's web page): no labels yet."""
     return admin.json("POST", "projects", json={
         "name": name, "description": "d", "project_type": project_type, "resourcetype": resource,
-        "use_relation": use_relation, "collaborative_annotation": True, "tags": []})["id"]
+        "use_relation": use_relation, "collaborative_annotation": collaborative, "tags": []})["id"]
 
 
 @pytest.mark.slow
@@ -252,11 +257,10 @@ def test_errors_a_user_meets_are_one_line_and_never_show_a_password(doccano_serv
         return res.output
 
     with server.session() as admin:
-        good = setup_project(admin, project_name).id
+        good = _make_project(admin, project_name)
         classification = _make_project(admin, project_name + "-cls", "DocumentClassification",
-                                       "TextClassificationProject", False)
-        no_relations = _make_project(admin, project_name + "-norel", "SequenceLabeling", "SequenceLabelingProject",
-                                     False)
+                                       "TextClassificationProject", use_relation=False)
+        no_relations = _make_project(admin, project_name + "-norel", use_relation=False)
         foreign = setup_project(admin, project_name + "-foreign").id
         admin.json("POST", f"projects/{foreign}/span-types", json={"text": "PERSON", "background_color": "#123456",
                                                                    "text_color": "#ffffff"})
@@ -280,13 +284,28 @@ def test_errors_a_user_meets_are_one_line_and_never_show_a_password(doccano_serv
         "setup-project", "--url", server.url, "--name", project_name)
     assert not (tmp_path / "x.jsonl").exists()
 
-    # a good push and pull, and a pull that fails, leave the pulled file intact
-    run("push", str(doc), "--url", server.url, "--project", str(good), code=0)
+    # a push into a project made by hand adds the scheme's labels; a pull that fails leaves the pulled file intact
+    pushed = run("push", str(doc), "--url", server.url, "--project", str(good), code=0)
+    assert "added missing labels: GOVERNOR, OFFICIAL, AGENCY, PROGRAM, JURISDICTION, GROUP, OPPOSES, SUPPORTS, " \
+        "COMPELS" in pushed
     out = tmp_path / "good.jsonl"
     run("pull", "--url", server.url, "--project", str(good), "--out", str(out), code=0)
     before = out.read_bytes()
     run("pull", "--url", server.url, "--project", str(good), "--out", str(out), user=wrong)
     assert out.read_bytes() == before
+
+    # a project that is not collaborative exports one file per member: the user picks one
+    with server.session() as admin:
+        separate = _make_project(admin, project_name + "-separate", collaborative=False)
+        add_member(admin, separate, server.annotator[0])
+    run("push", str(doc), "--url", server.url, "--project", str(separate), code=0)
+    people = sorted([server.admin[0], server.annotator[0]])
+    assert f"is not collaborative, so Doccano exports one file per member ({', '.join(people)}); choose one with " \
+        "--annotator NAME" in run("pull", "--url", server.url, "--project", str(separate), "--out", str(out))
+    mine = tmp_path / "admin.jsonl"
+    run("pull", "--url", server.url, "--project", str(separate), "--out", str(mine), "--annotator", server.admin[0],
+        code=0)
+    assert len(read_doccano(mine).docs[0].spans) > 0, "the admin's file holds the pre-annotations"
 
     # no password in what the commands printed, in any log record, or in the written file
     for password in (server.admin[1], server.annotator[1]):
