@@ -110,7 +110,8 @@ def normalize_url(url: str) -> str:
     """The server's base URL without a trailing slash or ``/v1``; refuses credentials inside the URL."""
     parts = urlsplit(url.strip())
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise DoccanoConnectionError(f"not a server URL: {url!r} (expected http://HOST:PORT, e.g. http://127.0.0.1:8000)")
+        raise DoccanoConnectionError(f"not a server URL: {url!r} (expected http://HOST:PORT, "
+                                     "e.g. http://127.0.0.1:8000)")
     if parts.username or parts.password:
         # the URL itself is not repeated: it holds a credential
         raise DoccanoConnectionError(f"the server URL must not contain a user name or password: set {USERNAME_ENV} "
@@ -242,6 +243,8 @@ class DoccanoSession:
                 unsure = "; it may or may not have been applied" if maybe_sent and not repeatable else ""
                 raise DoccanoConnectionError(f"cannot reach Doccano at {self.url}: {what}{tries} ({shown}{unsure})") \
                     from None
+            # 502 and 503 come from a proxy that could not reach the app, or an app that turned the request
+            # away: nothing was done, so even a creating POST may go again; after a 504 it may have been
             if (resp.status_code in TRANSIENT_STATUS and attempt < self.retry.attempts
                     and (repeatable or resp.status_code in (502, 503))):
                 delay = self.retry.delay(attempt, resp.headers.get("Retry-After"))
@@ -411,13 +414,16 @@ def text_color(background: str) -> str:
 
 
 def ensure_label_types(session: DoccanoSession, info: ProjectInfo) -> list[str]:
-    """Create the scheme's span labels (keys 1-6) and relation types that the project lacks; return their names."""
+    """Create the scheme's span labels (on keys 1-6 where free) and relation types that the project lacks;
+    return their names."""
     created = []
+    used_keys = {t.get("suffix_key") for t in session.json("GET", f"projects/{info.id}/span-types")}
     for key, label in enumerate(scheme.ENTITY_LABELS, start=1):
         if label not in info.span_types:
             color = scheme.COLORS[label]
             session.json("POST", f"projects/{info.id}/span-types", json={
-                "text": label, "background_color": color, "text_color": text_color(color), "suffix_key": str(key)})
+                "text": label, "background_color": color, "text_color": text_color(color),
+                "suffix_key": str(key) if str(key) not in used_keys else None})
             created.append(label)
     for rel_type in scheme.RELATION_TYPES:
         if rel_type not in info.relation_types:
@@ -433,15 +439,24 @@ def find_projects(session: DoccanoSession, name: str) -> list[int]:
     return [int(p["id"]) for p in session.paginated("projects") if p.get("name") == name]
 
 
-def add_member(session: DoccanoSession, project_id: int, username: str, role: str = "annotator") -> None:
-    """Make an existing Doccano user a member of the project with ``role``."""
-    users = [u for u in session.json("GET", "users", params={"q": username}) if u.get("username") == username]
-    if not users:
-        raise DoccanoProjectError(f"no Doccano user {username!r} on {session.url} (create the account first)")
+def _member_ids(session: DoccanoSession, usernames: Iterable[str], role: str) -> tuple[list[int], int]:
+    """User ids of existing accounts and the id of ``role``; a clear error for an unknown name."""
+    ids = []
+    for username in usernames:
+        found = [u["id"] for u in session.json("GET", "users", params={"q": username}) if u.get("username") == username]
+        if not found:
+            raise DoccanoProjectError(f"no Doccano user {username!r} on {session.url} (create the account first)")
+        ids.append(found[0])
     roles = {r["name"]: r["id"] for r in session.json("GET", "roles")}
     if role not in roles:
         raise DoccanoProjectError(f"no role {role!r} on {session.url} (roles: {', '.join(sorted(roles))})")
-    session.json("POST", f"projects/{project_id}/members", json={"user": users[0]["id"], "role": roles[role]})
+    return ids, roles[role]
+
+
+def add_member(session: DoccanoSession, project_id: int, username: str, role: str = "annotator") -> None:
+    """Make an existing Doccano user a member of the project with ``role``."""
+    (user_id,), role_id = _member_ids(session, [username], role)
+    session.json("POST", f"projects/{project_id}/members", json={"user": user_id, "role": role_id})
 
 
 def setup_project(session: DoccanoSession, name: str, *, description: str = "", guideline: str = "",
@@ -454,6 +469,7 @@ def setup_project(session: DoccanoSession, name: str, *, description: str = "", 
     if existing:
         raise DoccanoProjectError(f"a project named {name!r} already exists on {session.url} (id "
                                   f"{', '.join(map(str, existing))}); use it with --project or choose another name")
+    member_ids, role_id = _member_ids(session, members, "annotator")  # unknown names stop us before anything exists
     data = session.json("POST", "projects", json={
         "name": name,
         "description": description or "Stances on U.S. immigration-enforcement programs (scomm-nlp scheme)",
@@ -464,8 +480,8 @@ def setup_project(session: DoccanoSession, name: str, *, description: str = "", 
     })
     info = get_project(session, int(data["id"]))
     ensure_label_types(session, info)
-    for member in members:
-        add_member(session, info.id, member)
+    for user_id in member_ids:
+        session.json("POST", f"projects/{info.id}/members", json={"user": user_id, "role": role_id})
     return get_project(session, info.id)
 
 
@@ -478,8 +494,8 @@ def wait_for_task(session: DoccanoSession, task_id: str, *, timeout: float = 600
     while True:
         status = session.json("GET", f"tasks/status/{task_id}")
         if status.get("error"):
-            raise DoccanoServerError(f"a Doccano background task failed: {' '.join(str(status['error']).split())[:300]}",
-                                     500)
+            error = " ".join(str(status["error"]).split())[:300]
+            raise DoccanoServerError(f"a Doccano background task failed: {error}", 500)
         if status.get("ready"):
             return status
         if time.monotonic() > deadline:
@@ -612,7 +628,8 @@ def _input_files(paths: Iterable[str | Path]) -> list[Path]:
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*") if p.is_file() and str(p).endswith((".txt",) + EXPORT_SUFFIXES)))
+            files.extend(sorted(p for p in path.rglob("*")
+                                if p.is_file() and str(p).endswith((".txt",) + EXPORT_SUFFIXES)))
         else:
             files.append(path)
     return files

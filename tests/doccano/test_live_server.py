@@ -20,7 +20,8 @@ import scomm_nlp
 from scomm_nlp import scheme
 from scomm_nlp.cli import app
 from scomm_nlp.data.doccano import read_doccano, to_utf16_offset
-from scomm_nlp.doccano_server import META_KEY, add_member, get_project, preannotate, read_push_inputs, setup_project
+from scomm_nlp.doccano_server import (META_KEY, add_member, find_projects, get_project, preannotate,
+                                      read_push_inputs, setup_project)
 
 pytestmark = pytest.mark.slow
 
@@ -72,6 +73,8 @@ def test_round_trip_with_an_annotator_and_a_retrain(doccano_server, project_name
         span_types = admin.json("GET", f"projects/{project_id}/span-types")
         rel_types = admin.json("GET", f"projects/{project_id}/relation-types")
     assert {t["text"]: t["background_color"] for t in span_types} == {l: scheme.COLORS[l] for l in scheme.ENTITY_LABELS}
+    assert sorted((t["suffix_key"], t["text"]) for t in span_types) == [
+        (str(i), label) for i, label in enumerate(scheme.ENTITY_LABELS, start=1)]
     assert {t["text"]: t["background_color"] for t in rel_types} == {t: scheme.COLORS[t] for t in scheme.RELATION_TYPES}
 
     # 2. push 5 documents (4 from the corpus, 1 text file with emoji) with the default model's annotations
@@ -282,6 +285,10 @@ def test_errors_a_user_meets_are_one_line_and_never_show_a_password(doccano_serv
         "pull", "--url", server.url, "--project", str(good), "--out", str(tmp_path / "x.jsonl"), user=server.annotator)
     assert f"a project named '{project_name}' already exists" in run(
         "setup-project", "--url", server.url, "--name", project_name)
+    assert f"no Doccano user 'nobody-{project_name}' on {server.url}" in run(
+        "setup-project", "--url", server.url, "--name", project_name + "-new", "--member", f"nobody-{project_name}")
+    with server.session() as admin:
+        assert find_projects(admin, project_name + "-new") == [], "nothing is created for an unknown member"
     assert not (tmp_path / "x.jsonl").exists()
 
     # a push into a project made by hand adds the scheme's labels; a pull that fails leaves the pulled file intact
