@@ -290,6 +290,131 @@ def tag_cmd(
 
 # --- Doccano server round trip (issue #7) -----------------------------------------------------
 
+doccano_app = typer.Typer(help="Round trip with a live Doccano server: set up a project, push pre-annotated "
+                          "texts, pull the annotators' work. Credentials: DOCCANO_USERNAME / DOCCANO_PASSWORD "
+                          "or a prompt.", no_args_is_help=True)
+app.add_typer(doccano_app, name="doccano")
+
+_URL_HELP = "Doccano's base URL, e.g. http://127.0.0.1:8000"
+
+
+@doccano_app.command("setup-project")
+def doccano_setup_project(
+    url: str = typer.Option(..., "--url", help=_URL_HELP),
+    name: str = typer.Option(..., "--name", help="Project name (must not exist yet)."),
+    member: List[str] = typer.Option([], "--member", help="Existing Doccano user to add as annotator (repeatable)."),
+    guideline: Optional[Path] = typer.Option(None, "--guideline", help="Markdown file shown to annotators."),
+) -> None:
+    """Create a sequence-labelling project with relations, the scheme's labels and colours; print its id."""
+    from scomm_nlp.doccano_server import DoccanoError, connect, setup_project
+
+    try:
+        text = guideline.read_text(encoding="utf-8") if guideline else ""
+    except OSError as exc:
+        _echo_err(f"error: cannot read {guideline}: {exc.strerror}")
+        raise typer.Exit(2)
+    try:
+        with connect(url) as session:
+            info = setup_project(session, name, guideline=text, members=member)
+    except DoccanoError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    _echo_err(f"created project {info.id} ({info.name!r}): {len(info.span_types)} span labels, "
+              f"{len(info.relation_types)} relation types")
+    typer.echo(info.id)
+
+
+@doccano_app.command("push")
+def doccano_push(
+    files: List[Path] = typer.Argument(..., help=".txt files (one document each), Doccano .jsonl/.zip, or folders."),
+    url: str = typer.Option(..., "--url", help=_URL_HELP),
+    project: int = typer.Option(..., "--project", help="Project id (from setup-project)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Pipeline for the pre-annotations (default: the "
+                                        "shipped model, or the rule pipeline)."),
+    keep_annotations: bool = typer.Option(False, "--keep-annotations", help="Upload the input's own annotations "
+                                          "instead of the model's (no model is run)."),
+) -> None:
+    """Upload texts with the model's entities and stances as pre-annotations."""
+    from scomm_nlp.doccano_server import DoccanoError, connect, get_project, check_project, preannotate, push, \
+        read_push_inputs
+
+    inputs = read_push_inputs(files, keep_annotations=keep_annotations)
+    for issue in inputs.blocking + inputs.warnings:
+        typer.echo(str(issue), err=True)
+    if inputs.blocking:
+        _echo_err(f"nothing pushed: {len(inputs.blocking)} error(s) in the input")
+        raise typer.Exit(1)
+    if not inputs.docs:
+        _echo_err("nothing to push: no documents in the input")
+        raise typer.Exit(1)
+    try:
+        with connect(url) as session:
+            check_project(get_project(session, project))  # fail before the model runs
+            docs = inputs.docs
+            if not keep_annotations:
+                if inputs.annotated:
+                    ignored = f" ({inputs.ignored} problem(s) in them set aside)" if inputs.ignored else ""
+                    _echo_err(f"note: {inputs.annotated} document(s) in the input carry annotations{ignored}; they "
+                              "are replaced by the model's (pass --keep-annotations to upload them instead)")
+                import scomm_nlp
+
+                try:
+                    nlp = scomm_nlp.load(model)
+                except (ValueError, OSError) as exc:
+                    _echo_err(f"error: {exc}")
+                    raise typer.Exit(2)
+                docs = preannotate(docs, nlp)
+            result = push(session, project, docs)
+    except DoccanoError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    source = "their own annotations" if keep_annotations else "pre-annotations"
+    typer.echo(f"pushed {result.documents} document(s) to project {project} ({result.project.name!r}) with "
+               f"{source}: {result.spans} spans, {result.relations} relations")
+    if result.created_labels:
+        typer.echo(f"added missing labels: {', '.join(result.created_labels)}")
+    if result.stored != result.documents:
+        _echo_err(f"warning: the project grew by {result.stored} document(s), not {result.documents}")
+
+
+@doccano_app.command("pull")
+def doccano_pull(
+    url: str = typer.Option(..., "--url", help=_URL_HELP),
+    project: int = typer.Option(..., "--project", help="Project id."),
+    out: Path = typer.Option(..., "--out", help="Relation JSONL to write (for `scomm-nlp train`)."),
+    only_approved: bool = typer.Option(False, "--only-approved", help="Only documents marked done/approved."),
+    annotator: Optional[str] = typer.Option(None, "--annotator", help="Whose file to take from a "
+                                            "non-collaborative project's export."),
+    allow_errors: bool = typer.Option(False, "--allow-errors", help="Write the valid part even when the export has "
+                                      "errors (what they name is left out)."),
+) -> None:
+    """Download the export, validate it, print counts and problems, write relation JSONL."""
+    from scomm_nlp.data.stats import SplitStats
+    from scomm_nlp.doccano_server import DoccanoError, connect, pull
+
+    try:
+        with connect(url) as session:
+            result = pull(session, project, out, only_approved=only_approved, annotator=annotator,
+                          allow_errors=allow_errors)
+    except DoccanoError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    for issue in result.issues:
+        typer.echo(str(issue))
+    counts = SplitStats()
+    for doc in result.docs:
+        counts.add(doc)
+    labels = ", ".join(f"{k} {v}" for k, v in sorted(counts.labels.items())) or "none"
+    types = ", ".join(f"{k} {v}" for k, v in sorted(counts.relations.items())) or "none"
+    typer.echo(f"{counts.documents} document(s); spans: {labels}; relations: {types}; "
+               f"{len(result.errors)} error(s), {len(result.warnings)} warning(s)")
+    if not counts.documents:
+        _echo_err("warning: the export holds no documents" + (" marked done" if only_approved else ""))
+    if result.written is None:
+        _echo_err(f"{out} not written: correct the errors above in Doccano and pull again, or pass --allow-errors")
+        raise typer.Exit(1)
+    typer.echo(f"wrote {result.written}")
+
 
 # --- retraining tools (issue #8) --------------------------------------------------------------
 
