@@ -63,6 +63,7 @@ class Gazetteer:
     def __init__(self, nlp: Language, name: str, overwrite_ents: bool, propagate_surnames: bool,
                  relabel_known: bool = False):
         self.name = name
+        self.nlp = nlp
         self.propagate_surnames = propagate_surnames
         self.relabel_known = relabel_known and not overwrite_ents
         # Without overwrite_ents the gazetteer is a fallback: entities already set (by a trained NER) win
@@ -75,7 +76,14 @@ class Gazetteer:
                    kb_dir: str | None = None) -> None:
         """Load the patterns from the knowledge base (``kb_dir`` defaults to the shipped data)."""
         self.ruler.clear()
-        self.ruler.add_patterns(kb_patterns(load_kb(kb_dir)))
+        with self._tokenizer_only():
+            self.ruler.add_patterns(kb_patterns(load_kb(kb_dir)))
+
+    def _tokenizer_only(self):
+        """Patterns are turned into Docs with ``nlp.pipe``; SpanRuler only disables the pipes after itself
+        when it is the pipe (here it is wrapped), so a trained tok2vec/NER would run over every KB name
+        at load time (seconds). Disable every pipe while patterns are added."""
+        return self.nlp.select_pipes(enable=[])
 
     def __call__(self, doc: Doc) -> Doc:
         matches = self.ruler.match(doc)
@@ -130,14 +138,16 @@ class Gazetteer:
         self.ruler.to_disk(Path(path), exclude=exclude)
 
     def from_disk(self, path, *, exclude=tuple()):
-        self.ruler.from_disk(Path(path), exclude=exclude)
+        with self._tokenizer_only():
+            self.ruler.from_disk(Path(path), exclude=exclude)
         return self
 
     def to_bytes(self, *, exclude=tuple()):
         return self.ruler.to_bytes(exclude=exclude)
 
     def from_bytes(self, data, *, exclude=tuple()):
-        self.ruler.from_bytes(data, exclude=exclude)
+        with self._tokenizer_only():
+            self.ruler.from_bytes(data, exclude=exclude)
         return self
 
 
