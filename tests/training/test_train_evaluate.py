@@ -27,6 +27,7 @@ def test_config_and_inputs(tmp_path):
     (tmp_path / "train.jsonl").write_text("")
     (tmp_path / "dev.jsonl").write_text("")
     (tmp_path / "test.jsonl").write_text("")
+    (tmp_path / "kb_links.jsonl").write_text("")  # not an export: a folder contributes train*/dev* only
     train, dev = split_inputs([tmp_path])
     assert [p.name for p in train] == ["train.jsonl"] and [p.name for p in dev] == ["dev.jsonl"]
     with pytest.raises(ValueError, match="dev"):

@@ -26,7 +26,8 @@ def split_inputs(annotations: list[Path]) -> tuple[list[Path], list[Path]]:
     train, dev = [], []
     for path in annotations:
         path = Path(path)
-        files = sorted(path.glob("*.jsonl")) if path.is_dir() else [path]
+        files = (sorted(f for f in path.glob("*.jsonl") if f.name.startswith(("train", "dev")))
+                 if path.is_dir() else [path])
         for f in files:
             if f.name.startswith("test"):
                 continue  # the test split is for final reports only
