@@ -81,13 +81,22 @@ def _numbered(lines: Iterable[str], name: str) -> Iterator[tuple[str, int, str]]
             yield name, number, line
 
 
+#: Files that live beside exports but are not exports.
+NOT_EXPORTS = "kb_links.jsonl"
+
+
 def find_exports(paths: Iterable[str | Path]) -> list[Path]:
-    """Expand folders into the export files inside them (sorted); keep files as given."""
+    """Expand folders into the export files directly inside them (sorted; sub-folders such as
+    ``annotations/offtopic/`` are other datasets); keep files as given.
+
+    A folder's gold knowledge-base links file (``kb_links.jsonl``, see ``scomm_nlp.data.links``) is
+    not an export and is skipped."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and str(p).endswith(EXPORT_SUFFIXES)))
+            found.extend(sorted(p for p in path.glob("*") if p.is_file() and str(p).endswith(EXPORT_SUFFIXES)
+                                and p.name != NOT_EXPORTS))
         else:
             found.append(path)
     return found
