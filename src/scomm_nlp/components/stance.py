@@ -194,7 +194,7 @@ class StanceComponent:
 
 @Language.factory(
     "scomm_stance",
-    default_config={"threshold": 0.5, "window": 3, "max_rank": 3, "negation": True, "use_parse": True,
+    default_config={"threshold": 0.4, "window": 3, "max_rank": 3, "negation": True, "use_parse": True,
                     "n_features": 262144},
     assigns=["doc._.stances"],
     requires=["doc.ents"],

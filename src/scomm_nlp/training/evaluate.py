@@ -8,10 +8,12 @@ from scomm_nlp.data.agreement import PRF, Comparison, compare
 from scomm_nlp.data.doccano import read_doccano
 from scomm_nlp.data.records import AnnotatedDoc
 from scomm_nlp.data.spacy_io import from_spacy_doc
+from scomm_nlp.training.stance_eval import format_stance_report, stance_report
 
 
-def predict_docs(nlp, gold: list[AnnotatedDoc], batch_size: int = 32) -> list[AnnotatedDoc]:
-    """Run ``nlp`` over the gold texts (with their dates) and return predictions as AnnotatedDocs."""
+def predict_docs(nlp, gold: list[AnnotatedDoc], batch_size: int = 32, docs_out: list | None = None) -> list[AnnotatedDoc]:
+    """Run ``nlp`` over the gold texts (with their dates) and return predictions as AnnotatedDocs
+    (the processed spaCy Docs are appended to ``docs_out`` when given)."""
     from scomm_nlp.extensions import register_extensions
 
     register_extensions()
@@ -25,6 +27,8 @@ def predict_docs(nlp, gold: list[AnnotatedDoc], batch_size: int = 32) -> list[An
         pred = from_spacy_doc(doc, g.id, relations_attr="stances")
         pred.meta = dict(g.meta)
         out.append(pred)
+        if docs_out is not None:
+            docs_out.append(doc)
     return out
 
 
@@ -35,7 +39,9 @@ def macro(per: dict[str, PRF]) -> float:
 def evaluate(nlp, data: list[Path]) -> dict:
     """Entity (and stance) P/R/F, micro and macro, per label and per type."""
     gold = read_doccano(data, strict=True).docs
-    comparison: Comparison = compare(gold, predict_docs(nlp, gold))
+    docs: list = []
+    preds = predict_docs(nlp, gold, docs_out=docs)
+    comparison: Comparison = compare(gold, preds)
     report = comparison.to_dict()
     report["entities"]["macro_f"] = round(macro(comparison.per_label), 4)
     if not any("stance" in name for name in nlp.pipe_names):
@@ -45,6 +51,7 @@ def evaluate(nlp, data: list[Path]) -> dict:
     report.pop("n_disagreements", None)
     report.pop("missing_documents", None)
     report.pop("changed_documents", None)
+    report["stance"] = stance_report(nlp, gold, preds, docs) if report["relations"] is not None else None
     return report
 
 
@@ -61,4 +68,6 @@ def format_report(report: dict) -> str:
             lines.append(f"{rel:<14}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}{s['tp'] + s['fn']:>7}")
         r = report["relations"]
         lines.append(f"{'STANCE micro':<14}{r['p']:>8.3f}{r['r']:>8.3f}{r['f']:>8.3f}")
+    if report.get("stance"):
+        lines.append(format_stance_report(report["stance"]))
     return "\n".join(lines)

@@ -56,19 +56,21 @@ def _analysis_pipes(nlp: Language, skip: Iterable[str] = ()) -> list[tuple[str, 
     return out
 
 
-def gold_entity_docs(nlp: Language, adocs: Sequence[AnnotatedDoc], *, batch_size: int = 32) -> list[Doc]:
+def gold_entity_docs(nlp: Language, adocs: Sequence[AnnotatedDoc], *, linker=None, batch_size: int = 32) -> list[Doc]:
     """The documents as the stance component sees them inside ``nlp``, but with the GOLD entities.
 
     Every component that analyses text (tok2vec, tagger, parser, ...) runs; the entity layer is
-    replaced by the gold spans, which the pipeline's linker (when it has one) gives canonical names
-    and KB ids while their gold labels stay. Gold relations are in ``doc._.relations``.
+    replaced by the gold spans, which ``linker`` (default: the pipeline's ``scomm_linker`` when it
+    has one) gives canonical names and KB ids while their gold labels stay. Gold relations are in
+    ``doc._.relations``.
     """
     from scomm_nlp.data.spacy_io import to_spacy_doc
     from scomm_nlp.extensions import register_extensions
 
     register_extensions()
     pipes = _analysis_pipes(nlp)
-    linker = nlp.get_pipe("scomm_linker") if "scomm_linker" in nlp.pipe_names else None
+    if linker is None and "scomm_linker" in nlp.pipe_names:
+        linker = nlp.get_pipe("scomm_linker")
     docs = []
     for adoc in adocs:
         doc = nlp.make_doc(adoc.text)
@@ -118,17 +120,19 @@ def fit_stance(pipe: StanceComponent, docs: Sequence[Doc], *, C: float = DEFAULT
     X, y = training_matrix(pipe, docs)
     if X.shape[0] == 0 or len(set(y.tolist())) < 2:
         raise ValueError("stance training needs documents with entity pairs and at least one gold relation")
+    # fit on the hashed columns in use only (much faster than over every hash bucket)
+    cols = np.unique(X.indices)
     model = LogisticRegression(C=C, max_iter=max_iter, random_state=seed)
-    model.fit(X, y)
+    model.fit(X[:, cols], y)
     coef = np.zeros((len(CLASSES), X.shape[1]), dtype=np.float32)
     intercept = np.full(len(CLASSES), -30.0, dtype=np.float32)  # a class never seen is never predicted
     for k, cls in enumerate(model.classes_):
         if len(model.classes_) == 2:  # binary: sklearn keeps one row for the positive class
             sign = 1.0 if k == 1 else -1.0
-            coef[cls] = sign * model.coef_[0] / 2
+            coef[cls, cols] = sign * model.coef_[0] / 2
             intercept[cls] = sign * model.intercept_[0] / 2
         else:
-            coef[cls] = model.coef_[k]
+            coef[cls, cols] = model.coef_[k]
             intercept[cls] = model.intercept_[k]
     pipe.weights = StanceWeights(coef, intercept, CLASSES)
     return pipe.weights
