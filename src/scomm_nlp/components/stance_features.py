@@ -44,7 +44,7 @@ CUES: dict[str, tuple[str, ...]] = {
     "SUP": ("join", "sign", "particip", "implement", "activat", "expand", "endors", "defend", "prais", "back",
             "support", "sponsor", "carri", "carry", "author", "introduc", "pass", "approv", "adopt", "restor",
             "launch", "announc", "enact", "champion", "welcom", "applaud", "uphold", "upheld", "reinstat",
-            "renew", "enrol", "use", "using", "keep", "kept", "continu", "apply", "appli", "agree", "embrac",
+            "renew", "enrol", "use", "using", "keep", "kept", "continu", "apply", "appli", "agreed", "embrac",
             "push", "urge", "urging", "favor", "extend", "deploy", "roll", "reviv", "bring", "brought", "credit",
             "tout", "hail", "commend", "partner", "cooperat", "comply", "complian", "honor", "honour", "thank",
             "propos", "wrote", "written", "draft", "file", "vote", "ratif", "seek", "sought", "creat",
@@ -65,12 +65,22 @@ CUES: dict[str, tuple[str, ...]] = {
 NEGATORS = frozenset({"not", "n't", "never", "no", "neither", "nor", "without", "refuse", "refused", "refuses",
                       "refusing", "decline", "declined", "declines", "declining", "fail", "failed", "fails",
                       "stop", "stopped", "stops", "stopping", "cannot", "cease", "ceased", "won't", "nobody",
-                      "nothing", "longer", "halt", "halted", "end", "ended", "ending", "ends", "reject", "rejected",
+                      "nothing", "halt", "halted", "end", "ended", "ending", "ends", "reject", "rejected",
                       "rejects", "veto", "vetoed", "vetoes", "against", "opposed", "opposes", "oppose", "opposing",
-                      "instead", "rather", "unwilling", "reluctant", "resist", "resisted", "resisting"})
+                      "unwilling", "reluctant", "resist", "resisted", "resisting", "can't", "couldn't", "wouldn't",
+                      "didn't", "doesn't", "don't", "won't", "isn't", "wasn't", "shouldn't"})
 #: Negators that are plain negation words (the rest are verbs of refusal or ending, themselves cues).
 NEGATION_WORDS = frozenset({"not", "n't", "never", "no", "neither", "nor", "cannot", "won't", "nobody",
-                            "nothing", "longer", "without", "instead", "rather", "unwilling", "reluctant"})
+                            "nothing", "without", "unwilling", "reluctant", "can't", "couldn't", "wouldn't",
+                            "didn't", "doesn't", "don't", "isn't", "wasn't", "shouldn't"})
+#: Words that put an obligation on a place or body ("must", "cannot opt out", "forced Chicago to").
+OBLIGATION = frozenset({"must", "mandatory", "required", "require", "requires", "requiring", "cannot", "can't",
+                        "force", "forces", "forced", "forcing", "compel", "compels", "compelled", "optional",
+                        "choice", "obligated", "obliged", "ordered", "orders", "order", "mandate", "mandates",
+                        "mandated", "demand", "demands", "demanded", "regardless", "whether", "anyway", "unless",
+                        "comply", "threatened", "threatens", "threaten", "warned", "warns", "punish", "withhold"})
+PASSIVE_AUX = frozenset({"was", "were", "is", "are", "been", "be", "being", "got", "get", "gets", "has", "had",
+                         "have"})
 #: How far back (in words) a negator reaches to flip a cue.
 NEGATION_REACH = 4
 CLAUSE_BREAKS = frozenset({";", ":", "--", "\u2014", "\u2013", "but", "while", "although", "though", "whereas"})
@@ -137,15 +147,22 @@ def stance_units(doc: Doc) -> list[Span]:
     else:
         sents = _punct_sentences(doc)
     units: list[Span] = []
+
+    def add(start: int, end: int) -> None:
+        while start < end and doc[start].is_space:
+            start += 1
+        while end > start and doc[end - 1].is_space:
+            end -= 1
+        if end > start:
+            units.append(doc[start:end])
+
     for sent in sents:
         start = sent.start
         for tok in sent:
             if tok.is_space and tok.text.count("\n") >= 2 and tok.i + 1 < sent.end:
-                if tok.i + 1 > start:
-                    units.append(doc[start:tok.i + 1])
+                add(start, tok.i + 1)
                 start = tok.i + 1
-        if start < sent.end:
-            units.append(doc[start:sent.end])
+        add(start, sent.end)
     return units
 
 
@@ -368,8 +385,9 @@ def _bucket(n: int) -> str:
     return "30+"
 
 
-def negation_parity(doc: Doc, i: int, lo: int) -> int:
-    """1 when an odd number of negators stand in the few words before token ``i`` (within its clause)."""
+def negation_parity(doc: Doc, i: int, lo: int, operators: int | None = None) -> int:
+    """1 when an odd number of negators stand in the few words before token ``i`` (within its clause);
+    with ``operators`` (the end of the clause), only negators that negate a cue count."""
     n = k = 0
     j = i - 1
     while j >= lo and k < NEGATION_REACH:
@@ -380,18 +398,45 @@ def negation_parity(doc: Doc, i: int, lo: int) -> int:
         low = tok.lower_
         if low in CLAUSE_BREAKS or low == ",":
             break
-        if low in NEGATORS:
+        if low in NEGATORS and (operators is None or is_operator(doc, tok.i, operators)):
             n += 1
         k += 1
     return n % 2
 
 
+def _reach_after(doc: Doc, i: int, hi: int) -> list[int]:
+    """Token indices a negator at ``i`` reaches: the next few words in its clause, before ``hi``."""
+    out, k, j = [], 0, i + 1
+    while j < hi and k < NEGATION_REACH:
+        tok = doc[j]
+        j += 1
+        if tok.is_space:
+            continue
+        if tok.lower_ in CLAUSE_BREAKS or tok.lower_ == ",":
+            break
+        out.append(tok.i)
+        k += 1
+    return out
+
+
+def is_operator(doc: Doc, i: int, hi: int) -> bool:
+    """A negator that negates a later cue ("refused to opt out", "would not sign")."""
+    return doc[i].lower_ in NEGATORS and any(
+        cue_classes(doc[j].lower_) and doc[j].lower_ not in NEGATORS and not _inside_entity(doc, j)
+        for j in _reach_after(doc, i, hi))
+
+
 def cue_marks(doc: Doc, start: int, end: int, lo: int, negation: bool = True) -> list[tuple[int, str, int]]:
-    """(token index, cue class, negation parity) for every cue word in ``doc[start:end]`` outside entities."""
+    """(token index, cue class, negation parity) for every cue word in ``doc[start:end]`` outside entities.
+
+    With ``negation``, a negator that negates a later cue counts as an operator (it flips that cue)
+    and not as a cue of its own: "refused to opt out" is a negated opt-out, that is support."""
     marks = []
     for i in range(max(start, 0), end):
         tok = doc[i]
         if tok.is_space or tok.is_punct or _inside_entity(doc, i):
+            continue
+        if negation and is_operator(doc, i, end):
             continue
         classes = cue_classes(tok.lower_)
         if not classes and tok.lemma_ and tok.lemma_ != tok.text:
@@ -469,15 +514,37 @@ class Featurizer:
                 t0, t1 = gt[0], gt[1]
                 f.append(f"t_list|{tk}|{'first' if gt[3] == 0 else 'last' if gt[3] == gt[2] - 1 else 'mid'}")
         order = "AT" if a0 < t0 else "TA"
+        first0, first1, last0, last1 = (a0, a1, t0, t1) if a0 < t0 else (t0, t1, a0, a1)
+        # passive voice: "<target> was rejected by (the) <actor>" reads like "<actor> rejected <target>"
+        skip: set[int] = set()
+        if order == "TA" and cand.a == (cand.actor.start, cand.actor.end):
+            gap_toks = [t for t in doc[first1:last0] if not t.is_space]
+            tail = [t.lower_ for t in gap_toks[-2:]]
+            if gap_toks and ("by" in tail) and any(t.lower_ in PASSIVE_AUX for t in gap_toks):
+                order = "AT"
+                skip = {t.i for t in gap_toks if t.lower_ in PASSIVE_AUX or t.lower_ in ("by", "the")}
         o = f"{order}|{tk}"
         f.append(f"order={o}")
-        first0, first1, last0, last1 = (a0, a1, t0, t1) if a0 < t0 else (t0, t1, a0, a1)
-        gap = max(0, last0 - first1)
+        gap = max(0, last0 - first1 - len(skip))
         f.append(f"dist={_bucket(gap)}|{o}")
 
         def words(lo: int, hi: int) -> list[str]:
-            return [_word(doc[i], lemmas) for i in range(lo, hi)
-                    if not doc[i].is_space and not _inside_entity(doc, i) and (neg_ok or doc[i].lower_ not in NEGATORS)]
+            """Word features. With negation handling, a negator that negates a later cue is the
+            operator ``<neg>`` and the words in its reach are marked ``~word``: "would not sign" and
+            "refused to sign" both give ``<neg> ~sign``, and ~sign is no evidence of support."""
+            out = []
+            for i in range(lo, hi):
+                tok = doc[i]
+                if tok.is_space or i in skip or _inside_entity(doc, i) or (not neg_ok and tok.lower_ in NEGATORS):
+                    continue
+                if neg_ok and is_operator(doc, i, unit.end):
+                    out.append("<neg>")
+                    continue
+                w = _word(tok, lemmas)
+                if neg_ok and not tok.is_punct and negation_parity(doc, i, unit.start, operators=unit.end):
+                    w = "~" + w
+                out.append(w)
+            return out
 
         bw = words(first1, last0)
         for w in set(bw):
@@ -490,12 +557,6 @@ class Featurizer:
             f.append(f"bwl={w}|{o}")
         if len(bw) <= 4:
             f.append(f"bwall={'_'.join(bw)}|{o}")
-        pre = words(max(unit.start, first0 - 4), first0)
-        for k, w in enumerate(reversed(pre)):
-            f.append(f"pre{min(k, 2)}={w}|{o}")
-        post = words(last1, min(unit.end, last1 + 5))
-        for k, w in enumerate(post):
-            f.append(f"post{min(k, 2)}={w}|{o}")
         # entities in between
         ents_between = [e for e in doc.ents if e.start >= first1 and e.end <= last0]
         f.append(f"nents={_bucket(len(ents_between))}|{o}")
@@ -523,8 +584,8 @@ class Featurizer:
                 f.append(f"cueneg={c}~{n}|{o}")
         main = [(i, c, n) for i, c, n in marks if c in wanted]
         if main:
-            near_t = main[-1] if order == "AT" else main[0]
-            near_a = main[0] if order == "AT" else main[-1]
+            near_t = min(main, key=lambda m: min(abs(m[0] - t0), abs(m[0] - t1)))
+            near_a = min(main, key=lambda m: min(abs(m[0] - a0), abs(m[0] - a1)))
             for name, (i, c, n) in (("t", near_t), ("a", near_a)):
                 pol = _FLIP[c] if (n and neg_ok) else c
                 f.append(f"pol{name}={pol}|{o}")
@@ -536,6 +597,15 @@ class Featurizer:
             f.append(f"polmaj={max(sorted(votes), key=votes.get)}|{o}")
         else:
             f.append(f"nocue|{o}")
+        # an obligation put on a place or body: "force Chicago to", "Illinois cannot opt out"
+        if tk == "X":
+            for name, rng in (("before", range(max(unit.start, t0 - 3), t0)),
+                              ("after", range(t1, min(unit.end, t1 + 4)))):
+                hits = {doc[i].lower_ for i in rng if doc[i].lower_ in OBLIGATION}
+                for w in hits:
+                    f.append(f"oblig_{name}={w}")
+                if hits:
+                    f.append(f"oblig_{name}|{order}")
         # the rest of the sentence: cues before the first and after the last argument
         for name, (s, e) in (("ctxpre", (unit.start, first0)), ("ctxpost", (last1, unit.end))):
             for i, c, n in cue_marks(doc, s, e, lo, neg_ok):
