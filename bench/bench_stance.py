@@ -28,7 +28,10 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO / "src"))
+try:
+    import scomm_nlp  # noqa: F401
+except ImportError:  # run from a checkout without installing
+    sys.path.insert(0, str(REPO / "src"))
 
 from scomm_nlp import scheme  # noqa: E402
 from scomm_nlp.components.stance_features import cue_classes, stance_units  # noqa: E402

@@ -578,10 +578,8 @@ class Featurizer:
         lo = unit.start
         marks = cue_marks(doc, first1, last0, lo, neg_ok)
         wanted = ("OPP", "SUP") if tk == "P" else ("COMP",)
-        for i, c, n in marks:
-            f.append(f"cue={c}|{o}")
-            if neg_ok:
-                f.append(f"cueneg={c}~{n}|{o}")
+        for i, c, n in marks:  # with negation handling, the cue as negated: "refused to opt out" gives SUP
+            f.append(f"cue={_FLIP[c] if (n and neg_ok) else c}|{o}")
         main = [(i, c, n) for i, c, n in marks if c in wanted]
         if main:
             near_t = min(main, key=lambda m: min(abs(m[0] - t0), abs(m[0] - t1)))
@@ -619,11 +617,6 @@ class Featurizer:
                 f.append(f"by_before_actor|{tk}")
             if any(doc[i].lower_ in ("was", "were", "been", "is", "be", "being") for i in range(first1, last0)):
                 f.append(f"passive_aux|{tk}")
-        if neg_ok:
-            negs = [doc[i].lower_ for i in range(first1, last0) if doc[i].lower_ in NEGATORS]
-            f.append(f"nneg={min(len(negs), 3)}|{o}")
-            for w in set(negs):
-                f.append(f"neg={w}|{o}")
         # hypotheticals and questions
         for h in {doc[i].lower_ for i in range(unit.start, last0) if doc[i].lower_ in HEDGES}:
             f.append(f"hedge={h}|{tk}")
@@ -710,11 +703,10 @@ class Featurizer:
             above = sum(negs[k + 1:]) + (1 if any(c.dep_ == "neg" for c in v.children) else 0)
             f.append(f"dep_verb={w}|{tk}")
             for c in cue_classes(v.lower_) or cue_classes(w):
-                f.append(f"dep_cue={c}|{tk}")
-                if self.negation:
-                    f.append(f"dep_cueneg={c}~{above % 2}|{tk}")
-                    if c in wanted:
-                        f.append(f"dep_pol={_FLIP[c] if above % 2 else c}|{tk}")
+                pol = _FLIP[c] if (self.negation and above % 2) else c
+                f.append(f"dep_cue={pol}|{tk}")
+                if c in wanted:
+                    f.append(f"dep_pol={pol}|{tk}")
         if self.negation:
             f.append(f"dep_neg={sum(negs) % 2}|{tk}")
         if "nsubjpass" in path_a or "agent" in path_a:

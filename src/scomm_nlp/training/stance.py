@@ -47,9 +47,9 @@ def _analysis_pipes(nlp: Language, skip: Iterable[str] = ()) -> list[tuple[str, 
     skip = set(skip)
     out = []
     for name, proc in nlp.pipeline:
-        if name in skip or isinstance(proc, StanceComponent):
-            continue
         assigns = set(nlp.get_pipe_meta(name).assigns)
+        if name in skip or isinstance(proc, StanceComponent) or "doc._.stances" in assigns:
+            continue
         if "doc.ents" in assigns or any(a.startswith("token.ent") for a in assigns) or name == "scomm_linker":
             continue
         out.append((name, proc))
@@ -138,23 +138,26 @@ def fit_stance(pipe: StanceComponent, docs: Sequence[Doc], *, C: float = DEFAULT
     return pipe.weights
 
 
-def add_syntax(nlp: Language, source: str = SYNTAX_SOURCE, *, before: str | None = None) -> list[str]:
+def add_syntax(nlp: Language, source: str = SYNTAX_SOURCE) -> list[str]:
     """Add the tagger, parser, attribute ruler and lemmatizer of ``source`` (each with its own copy
-    of the source's tok2vec, so nothing listens to this pipeline's tok2vec). Returns the names added."""
+    of the source's tok2vec, so nothing listens to this pipeline's tok2vec). Returns the names added.
+
+    They go before the first component that sets entities: a component that runs the pipeline over
+    its patterns while loading (the gazetteer's SpanRuler does) then finds them already loaded."""
     import spacy
 
-    present = [name for name in SYNTAX_PIPES if name in nlp.pipe_names]
-    if present:
+    if any(name in nlp.pipe_names for name in SYNTAX_PIPES):
         return []
     src = spacy.load(source, exclude=["ner", "senter"])
     for name in ("tagger", "parser"):
         if name in src.pipe_names:
             src.replace_listeners("tok2vec", name, ["model.tok2vec"])
+    entity_pipes = [name for name in nlp.pipe_names
+                    if "doc.ents" in nlp.get_pipe_meta(name).assigns or name == "scomm_linker"]
     added = []
     for name in SYNTAX_PIPES:
         if name in src.pipe_names:
-            kwargs = {"before": before} if before in nlp.pipe_names else {}
-            nlp.add_pipe(name, source=src, **kwargs)
+            nlp.add_pipe(name, source=src, **({"before": entity_pipes[0]} if entity_pipes else {}))
             added.append(name)
     return added
 
@@ -182,7 +185,7 @@ def train_stance(nlp: Language, train: Sequence[Path | str] | Sequence[Annotated
     return pipe
 
 
-def add_stance_stage(output: Path, train_files: Sequence[Path], *, syntax: bool = True, seed: int = 0,
+def add_stance_stage(output: Path, train_files: Sequence[Path], *, syntax: bool = False, seed: int = 0,
                      C: float = DEFAULT_C) -> None:
     """The stance step of ``scomm-nlp train``: fit the stance component on model-best's analysis and
     save it into ``model-best`` and ``model-last`` (the weights depend on gold entities only)."""

@@ -93,10 +93,9 @@ def _linker(nlp):
 
 
 def _stance_pipe(nlp):
-    from scomm_nlp.components.stance import StanceComponent
-
-    for _name, proc in nlp.pipeline:
-        if isinstance(proc, StanceComponent):
+    """The component that writes ``doc._.stances`` (scomm_stance, scomm_stance_nn), if any."""
+    for name, proc in nlp.pipeline:
+        if "doc._.stances" in nlp.get_pipe_meta(name).assigns:
             return proc
     return None
 
