@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator
 
 from spacy.tokens import Doc, Span, Token
 
@@ -23,52 +22,49 @@ from scomm_nlp import scheme
 
 PERSONS = frozenset({scheme.GOVERNOR, scheme.OFFICIAL})
 ORGS = frozenset({scheme.AGENCY, scheme.JURISDICTION, scheme.GROUP})
-TARGET_LABELS = frozenset(lab for sig in scheme.RELATION_SIGNATURES.values() for lab in sig.targets)
 
 # ---------------------------------------------------------------------------------------------- lexicons
 # Cue stems by the stance they suggest. A stem of five letters or more matches any word it starts
 # (refus- covers refuse, refused, refusing); a shorter one matches itself and its inflections only.
 
-CUES: dict[str, tuple[str, ...]] = {
-    "OPP": ("reject", "oppos", "withdr", "suspend", "terminat", "end", "limit", "critic", "denounc", "condemn",
-            "sue", "sued", "suing", "lawsuit", "suit", "challeng", "block", "veto", "scrap", "repeal", "halt",
-            "cancel", "drop", "quit", "exit", "abandon", "resist", "fight", "fought", "against", "object",
-            "protest", "decry", "decri", "slam", "blast", "attack", "fault", "overturn", "struck", "strike",
-            "enjoin", "injunction", "rescind", "revok", "curb", "restrict", "ban", "bar", "replac", "dismantl",
-            "kill", "defeat", "sever", "pull", "unconstitutional", "failure", "flawed", "harm", "damag",
-            "undermin", "worri", "worry", "concern", "skeptic", "leave", "left", "out", "stop", "cease", "shut",
-            "phase", "dump", "disband", "invalid", "lament", "deplor", "refus", "declin", "opt", "boycott",
-            "complain", "accus", "unfair", "overreach", "bully", "wrong", "mistake", "away", "erode", "fear",
-            "disappoint", "outrage", "troubl", "dangerous", "hurt", "wedge", "hold", "pause", "freez", "froze",
-            "lapse", "expire", "sunset", "unwind", "retreat", "back out", "distanc", "overhaul", "narrow"),
-    "SUP": ("join", "sign", "particip", "implement", "activat", "expand", "endors", "defend", "prais", "back",
-            "support", "sponsor", "carri", "carry", "author", "introduc", "pass", "approv", "adopt", "restor",
-            "launch", "announc", "enact", "champion", "welcom", "applaud", "uphold", "upheld", "reinstat",
-            "renew", "enrol", "use", "using", "keep", "kept", "continu", "apply", "appli", "agreed", "embrac",
-            "push", "urge", "urging", "favor", "extend", "deploy", "roll", "reviv", "bring", "brought", "credit",
-            "tout", "hail", "commend", "partner", "cooperat", "comply", "complian", "honor", "honour", "thank",
-            "propos", "wrote", "written", "draft", "file", "vote", "ratif", "seek", "sought", "creat",
-            "establish", "install", "connect", "switch", "part", "proud", "success", "effective", "help",
-            "valuable", "tool", "model", "first", "stand", "stood", "please", "hope", "plan", "want", "intend",
-            "run", "runs", "ran", "operat", "lobbi", "lobby", "celebrat", "constitutional", "legal", "lawful",
-            "resume", "expansion", "grow", "win", "won", "order", "direct", "mandat", "requir", "replaced",
-            "instead", "creat", "pursu", "volunteer", "apply", "enforc", "train", "deputiz", "cross-design"),
-    "COMP": ("forc", "mandat", "requir", "must", "compel", "threat", "withh", "cut", "strip", "punish", "order",
-             "direct", "insist", "oblig", "choice", "optional", "coerc", "overrid", "regardless", "whether",
-             "anyway", "pressur", "demand", "make", "made", "warn", "lose", "losing", "grant", "fund", "money",
-             "deadline", "comply", "cooperat", "honor", "impos", "activat", "switch", "everywhere", "every",
-             "statewide", "nationwide", "consent", "permission", "cannot", "sue", "sued", "suing", "subpoena",
-             "forfeit", "penal", "sanction", "bar", "prohibit", "preempt", "forbid", "forbade", "no say",
-             "have to", "has to", "had to", "prove", "show", "certify", "enforc", "obey", "accountable", "target",
-             "singl", "letter", "wrote", "notif", "ultimatum", "unless", "risk", "jeopard"),
-}
+CUES: dict[str, tuple[str, ...]] = {name: tuple(words.split()) for name, words in {
+    "OPP": """
+        reject oppos withdr suspend terminat end limit critic denounc condemn sue sued suing lawsuit suit
+        challeng block veto scrap repeal halt cancel drop quit exit abandon resist fight fought against
+        object protest decry decri slam blast attack fault overturn struck strike enjoin injunction rescind
+        revok curb restrict ban bar replac dismantl kill defeat sever pull unconstitutional failure flawed
+        harm damag undermin worri worry concern skeptic leave left out stop cease shut phase dump disband
+        invalid lament deplor refus declin opt boycott complain accus unfair overreach bully wrong mistake
+        away erode fear disappoint outrage troubl dangerous hurt wedge hold pause freez froze lapse expire
+        sunset unwind retreat distanc overhaul narrow
+    """,
+    "SUP": """
+        join sign particip implement activat expand endors defend prais back support sponsor carri carry
+        author introduc pass approv adopt restor launch announc enact champion welcom applaud uphold upheld
+        reinstat renew enrol use using keep kept continu apply appli agreed embrac push urge urging favor
+        extend deploy roll reviv bring brought credit tout hail commend partner cooperat comply complian
+        honor honour thank propos wrote written draft file vote ratif seek sought creat establish install
+        connect switch part proud success effective help valuable tool model first stand stood please hope
+        plan want intend run runs ran operat lobbi lobby celebrat constitutional legal lawful resume
+        expansion grow win won order direct mandat requir replaced instead pursu volunteer enforc train
+        deputiz cross-design
+    """,
+    "COMP": """
+        forc mandat requir must compel threat withh cut strip punish order direct insist oblig choice
+        optional coerc overrid regardless whether anyway pressur demand make made warn lose losing grant
+        fund money deadline comply cooperat honor impos activat switch everywhere every statewide nationwide
+        consent permission cannot sue sued suing subpoena forfeit penal sanction bar prohibit preempt forbid
+        forbade prove show certify enforc obey accountable target singl letter wrote notif ultimatum unless
+        risk jeopard
+    """,
+}.items()}
 NEGATORS = frozenset({"not", "n't", "never", "no", "neither", "nor", "without", "refuse", "refused", "refuses",
                       "refusing", "decline", "declined", "declines", "declining", "fail", "failed", "fails",
                       "stop", "stopped", "stops", "stopping", "cannot", "cease", "ceased", "won't", "nobody",
                       "nothing", "halt", "halted", "end", "ended", "ending", "ends", "reject", "rejected",
                       "rejects", "veto", "vetoed", "vetoes", "against", "opposed", "opposes", "oppose", "opposing",
                       "unwilling", "reluctant", "resist", "resisted", "resisting", "can't", "couldn't", "wouldn't",
-                      "didn't", "doesn't", "don't", "won't", "isn't", "wasn't", "shouldn't"})
+                      "didn't", "doesn't", "don't", "isn't", "wasn't", "shouldn't"})
 #: Negators that are plain negation words (the rest are verbs of refusal or ending, themselves cues).
 NEGATION_WORDS = frozenset({"not", "n't", "never", "no", "neither", "nor", "cannot", "won't", "nobody",
                             "nothing", "without", "unwilling", "reluctant", "can't", "couldn't", "wouldn't",
@@ -120,13 +116,14 @@ GENERIC_HEADS: dict[str, frozenset[str]] = {
     **{w: frozenset({scheme.GROUP}) for w in (
         "group", "organization", "organisation", "union", "coalition", "center", "centre", "paper",
         "newspaper", "alliance", "association", "network", "foundation", "institute", "federation",
-        "company", "campaign", "editorial", "network", "league", "church", "council")},
+        "company", "campaign", "editorial", "league", "church")},
 }
 PROGRAM_HEADS = frozenset({"program", "programme", "law", "bill", "measure", "ordinance", "order", "agreement",
                            "policy", "act", "directive", "initiative", "rule", "plan", "memo", "memorandum",
                            "partnership", "contract", "proposal", "statute", "legislation", "system", "effort",
                            "executive", "resolution", "amendment", "deal", "pact", "regulation", "mandate"})
 DETERMINERS = frozenset({"the", "this", "that", "these", "those", "its", "their", "his", "her", "our"})
+
 
 def stem(word: str) -> str:
     """A crude English stem for documents without lemmas: lower case, common suffixes cut."""
@@ -720,8 +717,3 @@ class Featurizer:
         if ha.dep_ in ("compound", "poss"):
             f.append(f"dep_actor_{ha.dep_}|{ha.head.ent_type_ or ha.head.pos_}")
         return f
-
-
-def iter_features(cands: Iterable[Candidate], featurizer: Featurizer) -> Iterator[list[str]]:
-    for c in cands:
-        yield featurizer(c)
