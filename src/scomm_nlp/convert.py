@@ -22,7 +22,10 @@ def doc_to_analysis(doc: Doc, *, offset: int = 0, date: str | None = None, model
         actor, target = by_tokens.get(tuple(rec["head"])), by_tokens.get(tuple(rec["child"]))
         if actor is None or target is None:
             continue
-        sent = doc[rec["head"][0]].sent if doc.has_annotation("SENT_START") else doc[:]
+        if rec.get("sent"):  # the sentence that states the stance (the actor may be named earlier)
+            sent = doc[rec["sent"][0]:rec["sent"][1]]
+        else:
+            sent = doc[rec["head"][0]].sent if doc.has_annotation("SENT_START") else doc[:]
         evidence = Evidence(sent.text, sent.start_char + offset, sent.end_char + offset)
         stances.append(Stance(actor, rec["type"], target, float(rec.get("score", 1.0)), evidence,
                               bool(rec.get("resolved", False))))

@@ -9,10 +9,12 @@ from scomm_nlp.data.doccano import read_doccano
 from scomm_nlp.data.links import find_links_file, format_linking, linking_report
 from scomm_nlp.data.records import AnnotatedDoc
 from scomm_nlp.data.spacy_io import from_spacy_doc
+from scomm_nlp.training.stance_eval import format_stance_report, stance_report
 
 
-def predict_docs(nlp, gold: list[AnnotatedDoc], batch_size: int = 32) -> list[AnnotatedDoc]:
-    """Run ``nlp`` over the gold texts (with their dates) and return predictions as AnnotatedDocs."""
+def predict_docs(nlp, gold: list[AnnotatedDoc], batch_size: int = 32, docs_out: list | None = None) -> list[AnnotatedDoc]:
+    """Run ``nlp`` over the gold texts (with their dates) and return predictions as AnnotatedDocs
+    (the processed spaCy Docs are appended to ``docs_out`` when given)."""
     from scomm_nlp.extensions import register_extensions
 
     register_extensions()
@@ -26,6 +28,8 @@ def predict_docs(nlp, gold: list[AnnotatedDoc], batch_size: int = 32) -> list[An
         pred = from_spacy_doc(doc, g.id, relations_attr="stances")
         pred.meta = dict(g.meta)
         out.append(pred)
+        if docs_out is not None:
+            docs_out.append(doc)
     return out
 
 
@@ -41,7 +45,8 @@ def evaluate(nlp, data: list[Path], links: Path | None = None) -> dict:
 
 def evaluate_docs(nlp, gold: list[AnnotatedDoc], links: Path | None = None) -> dict:
     """Like :func:`evaluate`, on documents already read (``links``: the gold links file, if any)."""
-    preds = predict_docs(nlp, gold)
+    docs: list = []
+    preds = predict_docs(nlp, gold, docs_out=docs)
     comparison: Comparison = compare(gold, preds)
     report = comparison.to_dict()
     report["entities"]["macro_f"] = round(macro(comparison.per_label), 4)
@@ -53,6 +58,7 @@ def evaluate_docs(nlp, gold: list[AnnotatedDoc], links: Path | None = None) -> d
     report.pop("missing_documents", None)
     report.pop("changed_documents", None)
     report["linking"] = linking_report(nlp, gold, preds, links)
+    report["stance"] = stance_report(nlp, gold, preds, docs) if report["relations"] is not None else None
     return report
 
 
@@ -69,5 +75,7 @@ def format_report(report: dict) -> str:
             lines.append(f"{rel:<14}{s['p']:>8.3f}{s['r']:>8.3f}{s['f']:>8.3f}{s['tp'] + s['fn']:>7}")
         r = report["relations"]
         lines.append(f"{'STANCE micro':<14}{r['p']:>8.3f}{r['r']:>8.3f}{r['f']:>8.3f}")
+    if report.get("stance"):
+        lines.append(format_stance_report(report["stance"]))
     lines += format_linking(report.get("linking"))
     return "\n".join(lines)

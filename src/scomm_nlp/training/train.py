@@ -38,8 +38,11 @@ def split_inputs(annotations: list[Path]) -> tuple[list[Path], list[Path]]:
 
 
 def train(annotations: list[Path], output: Path, *, config: str | Path | None = None, seed: int = 0,
-          overrides: dict | None = None) -> Path:
-    """Train into ``output`` (spaCy writes ``model-best`` and ``model-last``); returns the best model's path."""
+          overrides: dict | None = None, stance: bool = True) -> Path:
+    """Train into ``output`` (spaCy writes ``model-best`` and ``model-last``); returns the best model's path.
+
+    With ``stance`` (default), the stance component is then fitted on the train files and added to
+    both saved pipelines (see :mod:`scomm_nlp.training.stance`)."""
     import scomm_nlp.pipeline  # noqa: F401  (registers factories)
     import scomm_nlp.training.readers  # noqa: F401  (registers the corpus reader)
     from spacy.cli.train import train as spacy_train
@@ -54,4 +57,8 @@ def train(annotations: list[Path], output: Path, *, config: str | Path | None = 
     output = Path(output)
     output.mkdir(parents=True, exist_ok=True)
     spacy_train(config_path(config), output, overrides=settings)
+    if stance:
+        from scomm_nlp.training.stance import add_stance_stage
+
+        add_stance_stage(output, train_files, seed=seed)
     return output / "model-best"

@@ -1,0 +1,206 @@
+"""``scomm_stance``: who OPPOSES, SUPPORTS or COMPELS what, from the entities in ``doc.ents``.
+
+The component builds candidate (actor, target) pairs allowed by
+:data:`scomm_nlp.scheme.RELATION_SIGNATURES` (inside one sentence, plus pronoun / generic-noun
+references resolved to the nearest preceding named mention, guideline rule 2.6), describes each pair
+by hashed lexical, negation, reported-speech and (when the document has a parse) dependency
+features, and scores it with a multinomial logistic regression over {none, OPPOSES, SUPPORTS,
+COMPELS}. The weights are fitted by :mod:`scomm_nlp.training.stance` and saved with the pipeline.
+
+It writes ``doc._.stances``: one record per predicted stance,
+``{"head": [start, end], "child": [start, end], "type", "score", "resolved", "sent": [start, end]}``
+in token offsets (``head`` is the actor entity, ``child`` the target entity, ``sent`` the sentence
+that states the stance).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Callable, Iterable
+
+import numpy as np
+import srsly
+from spacy.language import Language
+from spacy.tokens import Doc
+from spacy.util import ensure_path
+
+from scomm_nlp import scheme
+from scomm_nlp.components.stance_features import Candidate, Featurizer, generate_candidates, set_sentences, \
+    stance_units
+from scomm_nlp.extensions import register_extensions
+
+#: Output classes of the scorer: index 0 is "no stance".
+NONE = "NONE"
+CLASSES: tuple[str, ...] = (NONE, *scheme.RELATION_TYPES)
+
+
+def hasher(n_features: int):
+    from sklearn.feature_extraction import FeatureHasher
+
+    return FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)
+
+
+class StanceWeights:
+    """A fitted linear scorer over hashed features: ``coef`` (classes x features) and ``intercept``."""
+
+    def __init__(self, coef: np.ndarray, intercept: np.ndarray, classes: Iterable[str]):
+        self.coef = np.asarray(coef, dtype=np.float32)
+        self.intercept = np.asarray(intercept, dtype=np.float32)
+        self.classes = tuple(classes)
+        if self.coef.shape[0] != len(self.classes) or self.intercept.shape[0] != len(self.classes):
+            raise ValueError("stance weights: coef, intercept and classes disagree in size")
+
+    @property
+    def n_features(self) -> int:
+        return int(self.coef.shape[1])
+
+    def probabilities(self, X) -> np.ndarray:
+        z = np.asarray(X @ self.coef.T) + self.intercept
+        z -= z.max(axis=1, keepdims=True)
+        e = np.exp(z)
+        return e / e.sum(axis=1, keepdims=True)
+
+    def to_bytes(self) -> bytes:
+        buf = io.BytesIO()
+        rows, cols = np.nonzero(self.coef)
+        np.savez_compressed(buf, rows=rows.astype(np.int32), cols=cols.astype(np.int32),
+                            values=self.coef[rows, cols], shape=np.array(self.coef.shape),
+                            intercept=self.intercept)
+        return srsly.msgpack_dumps({"classes": list(self.classes), "npz": buf.getvalue()})
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "StanceWeights":
+        msg = srsly.msgpack_loads(data)
+        with np.load(io.BytesIO(msg["npz"]), allow_pickle=False) as z:
+            coef = np.zeros(tuple(int(x) for x in z["shape"]), dtype=np.float32)
+            coef[z["rows"], z["cols"]] = z["values"]
+            return cls(coef, z["intercept"], msg["classes"])
+
+
+class StanceComponent:
+    """Scores candidate actor-target pairs and writes ``doc._.stances``."""
+
+    def __init__(self, nlp: Language, name: str, *, threshold: float, window: int, max_rank: int,
+                 negation: bool, use_parse: bool, n_features: int):
+        register_extensions()
+        self.name = name
+        self.cfg = {"threshold": float(threshold), "window": int(window), "max_rank": int(max_rank),
+                    "negation": bool(negation), "use_parse": bool(use_parse), "n_features": int(n_features)}
+        self.weights: StanceWeights | None = None
+
+    # ------------------------------------------------------------------ configuration views
+
+    @property
+    def featurizer(self) -> Featurizer:
+        return Featurizer(negation=self.cfg["negation"], parse=self.cfg["use_parse"])
+
+    @property
+    def is_trained(self) -> bool:
+        return self.weights is not None
+
+    def candidates(self, doc: Doc) -> list[Candidate]:
+        return generate_candidates(doc, window=self.cfg["window"], max_rank=self.cfg["max_rank"],
+                                   units=stance_units(doc))
+
+    def featurize(self, cands: list[Candidate]):
+        feats = self.featurizer
+        return hasher(self.cfg["n_features"]).transform(feats(c) for c in cands)
+
+    # ------------------------------------------------------------------ prediction
+
+    def score(self, doc: Doc) -> tuple[list[Candidate], np.ndarray]:
+        """Candidates and their class probabilities (columns in ``self.weights.classes`` order),
+        with the types the scheme forbids for a pair set to zero."""
+        if self.weights is None:
+            raise ValueError(f"the {self.name!r} component has no trained weights: train it with "
+                             "`scomm-nlp train` or scomm_nlp.training.stance.train_stance()")
+        cands = self.candidates(doc)
+        if not cands:
+            return cands, np.zeros((0, len(self.weights.classes)), dtype=np.float32)
+        probs = self.weights.probabilities(self.featurize(cands))
+        for i, c in enumerate(cands):
+            for j, cls in enumerate(self.weights.classes):
+                if cls != NONE and not scheme.relation_allowed(cls, c.actor.label_, c.target.label_):
+                    probs[i, j] = 0.0
+        probs /= probs.sum(axis=1, keepdims=True)
+        return cands, probs
+
+    def decide(self, cands: list[Candidate], probs: np.ndarray, threshold: float | None = None) -> list[dict]:
+        threshold = self.cfg["threshold"] if threshold is None else threshold
+        classes = self.weights.classes
+        records = []
+        best_resolved: dict[tuple, tuple[float, dict]] = {}
+        for c, p in zip(cands, probs):
+            best_type = max((k for k in range(len(classes)) if classes[k] != NONE), key=lambda k: p[k])
+            if p[best_type] < threshold:
+                continue
+            rec = {"head": [c.actor.start, c.actor.end], "child": [c.target.start, c.target.end],
+                   "type": classes[best_type], "score": round(float(p[best_type]), 4),
+                   "resolved": bool(c.resolved), "sent": [c.unit.start, c.unit.end]}
+            if c.resolved:
+                # a pronoun or generic noun names one party: keep the best-scored antecedent only
+                key = (c.a, c.t)
+                if key not in best_resolved or best_resolved[key][0] < p[best_type]:
+                    best_resolved[key] = (float(p[best_type]), rec)
+            else:
+                records.append(rec)
+        records.extend(rec for _score, rec in best_resolved.values())
+        records.sort(key=lambda r: (r["sent"][0], r["head"][0], r["child"][0]))
+        return records
+
+    def __call__(self, doc: Doc) -> Doc:
+        set_sentences(doc)
+        cands, probs = self.score(doc)
+        doc._.stances = self.decide(cands, probs)
+        return doc
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
+        for doc in docs:
+            yield self(doc)
+
+    def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None) -> None:
+        """Nothing to set up: the weights come from :func:`scomm_nlp.training.stance.fit_stance`."""
+
+    # ------------------------------------------------------------------ serialisation
+
+    def to_bytes(self, *, exclude=tuple()) -> bytes:
+        return srsly.msgpack_dumps({"cfg": self.cfg,
+                                    "weights": self.weights.to_bytes() if self.weights is not None else None})
+
+    def from_bytes(self, data: bytes, *, exclude=tuple()) -> "StanceComponent":
+        msg = srsly.msgpack_loads(data)
+        self.cfg.update(msg["cfg"])
+        self.weights = StanceWeights.from_bytes(msg["weights"]) if msg["weights"] is not None else None
+        return self
+
+    def to_disk(self, path, *, exclude=tuple()) -> None:
+        path = ensure_path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        (path / "cfg.json").write_text(json.dumps(self.cfg, indent=2), encoding="utf-8")
+        if self.weights is not None:
+            (path / "weights.bin").write_bytes(self.weights.to_bytes())
+
+    def from_disk(self, path, *, exclude=tuple()) -> "StanceComponent":
+        path = Path(path)
+        cfg_file = path / "cfg.json"
+        if cfg_file.exists():
+            self.cfg.update(json.loads(cfg_file.read_text(encoding="utf-8")))
+        weights = path / "weights.bin"
+        self.weights = StanceWeights.from_bytes(weights.read_bytes()) if weights.exists() else None
+        return self
+
+
+@Language.factory(
+    "scomm_stance",
+    default_config={"threshold": 0.4, "window": 3, "max_rank": 3, "negation": True, "use_parse": True,
+                    "n_features": 262144},
+    assigns=["doc._.stances"],
+    requires=["doc.ents"],
+)
+def make_stance(nlp: Language, name: str, threshold: float, window: int, max_rank: int, negation: bool,
+                use_parse: bool, n_features: int) -> StanceComponent:
+    """Stance scorer over the entities in ``doc.ents`` (fit with ``scomm_nlp.training.stance``)."""
+    return StanceComponent(nlp, name, threshold=threshold, window=window, max_rank=max_rank, negation=negation,
+                           use_parse=use_parse, n_features=n_features)
