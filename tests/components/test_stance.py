@@ -241,3 +241,21 @@ def test_entities_from_any_source_are_used(stance_nlp):
     doc.ents = [Span(doc, e.start, e.end, label=e.label_) for e in doc.ents]  # no canonical, no KB id
     doc = stance_nlp.get_pipe("scomm_stance")(doc)
     assert triples(doc) == {("ACLU", "OPPOSES", "SB 4")}
+
+
+def test_prediction_hashing_equals_training_hashing():
+    """Prediction hashes features without scikit-learn; the columns and scores must be the training ones."""
+    import numpy as np
+
+    from scomm_nlp.components.stance import StanceWeights, hasher, hashed_columns
+
+    rows = [["cue=rejects", "between=rejects", "~sign", "label=GOVERNOR>PROGRAM", "cue=rejects"],
+            ["dist=3", "été<neg>", "passive"], []]
+    n = 2 ** 12
+    matrix = hasher(n).transform(rows)
+    assert [sorted(hashed_columns(r, n)) for r in rows] == [sorted(np.repeat(m.indices, m.data.astype(int)))
+                                                            for m in matrix]
+    rng = np.random.default_rng(0)
+    weights = StanceWeights(rng.normal(size=(4, n)), rng.normal(size=4), ("NONE", "OPPOSES", "SUPPORTS", "COMPELS"))
+    assert np.allclose(weights.probabilities(matrix), weights.probabilities_of_columns(
+        [hashed_columns(r, n) for r in rows]), atol=1e-5)

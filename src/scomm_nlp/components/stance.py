@@ -37,9 +37,19 @@ CLASSES: tuple[str, ...] = (NONE, *scheme.RELATION_TYPES)
 
 
 def hasher(n_features: int):
+    """The training-time feature hasher (scikit-learn; only training imports it)."""
     from sklearn.feature_extraction import FeatureHasher
 
     return FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)
+
+
+def hashed_columns(features: Iterable[str], n_features: int) -> list[int]:
+    """The column :func:`hasher` gives each feature (MurmurHash3 x86 32-bit of the UTF-8 bytes, seed 0,
+    absolute value modulo ``n_features``), computed with spaCy's own ``murmurhash`` so prediction does
+    not import scikit-learn (seconds of start-up)."""
+    from murmurhash import hash as murmur
+
+    return [abs(murmur(feature)) % n_features for feature in features]
 
 
 class StanceWeights:
@@ -57,7 +67,17 @@ class StanceWeights:
         return int(self.coef.shape[1])
 
     def probabilities(self, X) -> np.ndarray:
-        z = np.asarray(X @ self.coef.T) + self.intercept
+        """Class probabilities for a hashed feature matrix ``X`` (candidates x features)."""
+        return self._softmax(np.asarray(X @ self.coef.T) + self.intercept)
+
+    def probabilities_of_columns(self, columns: list[list[int]]) -> np.ndarray:
+        """Like :meth:`probabilities`, from each candidate's hashed columns (repeats count, as in ``X``)."""
+        z = np.stack([self.coef[:, cols].sum(axis=1) if cols else np.zeros(len(self.classes), np.float32)
+                      for cols in columns]) + self.intercept
+        return self._softmax(z)
+
+    @staticmethod
+    def _softmax(z: np.ndarray) -> np.ndarray:
         z -= z.max(axis=1, keepdims=True)
         e = np.exp(z)
         return e / e.sum(axis=1, keepdims=True)
@@ -104,10 +124,6 @@ class StanceComponent:
         return generate_candidates(doc, window=self.cfg["window"], max_rank=self.cfg["max_rank"],
                                    units=stance_units(doc))
 
-    def featurize(self, cands: list[Candidate]):
-        feats = self.featurizer
-        return hasher(self.cfg["n_features"]).transform(feats(c) for c in cands)
-
     # ------------------------------------------------------------------ prediction
 
     def score(self, doc: Doc) -> tuple[list[Candidate], np.ndarray]:
@@ -119,7 +135,9 @@ class StanceComponent:
         cands = self.candidates(doc)
         if not cands:
             return cands, np.zeros((0, len(self.weights.classes)), dtype=np.float32)
-        probs = self.weights.probabilities(self.featurize(cands))
+        n_features = self.cfg["n_features"]
+        probs = self.weights.probabilities_of_columns(
+            [hashed_columns(self.featurizer(c), n_features) for c in cands])
         for i, c in enumerate(cands):
             for j, cls in enumerate(self.weights.classes):
                 if cls != NONE and not scheme.relation_allowed(cls, c.actor.label_, c.target.label_):
