@@ -6,6 +6,7 @@ Besides the exact names, it tags later surname-only mentions of a person it foun
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -68,7 +69,17 @@ class Gazetteer:
                    kb_dir: str | None = None) -> None:
         """Load the patterns from the knowledge base (``kb_dir`` defaults to the shipped data)."""
         self.ruler.clear()
-        self.ruler.add_patterns(kb_patterns(load_kb(kb_dir)))
+        with self._tokenizer_only():
+            self.ruler.add_patterns(kb_patterns(load_kb(kb_dir)))
+
+    @contextmanager
+    def _tokenizer_only(self):
+        """SpanRuler turns phrase patterns into Docs with ``nlp.pipe``, which runs every component before
+        it (a transformer over thousands of KB names, minutes on a CPU, at every load); ORTH patterns need
+        only the tokenizer, so every component is switched off meanwhile."""
+        nlp = self.ruler.nlp
+        with nlp.select_pipes(disable=list(nlp.pipe_names)):
+            yield
 
     def __call__(self, doc: Doc) -> Doc:
         doc = self.ruler(doc)
@@ -102,14 +113,16 @@ class Gazetteer:
         self.ruler.to_disk(Path(path), exclude=exclude)
 
     def from_disk(self, path, *, exclude=tuple()):
-        self.ruler.from_disk(Path(path), exclude=exclude)
+        with self._tokenizer_only():
+            self.ruler.from_disk(Path(path), exclude=exclude)
         return self
 
     def to_bytes(self, *, exclude=tuple()):
         return self.ruler.to_bytes(exclude=exclude)
 
     def from_bytes(self, data, *, exclude=tuple()):
-        self.ruler.from_bytes(data, exclude=exclude)
+        with self._tokenizer_only():
+            self.ruler.from_bytes(data, exclude=exclude)
         return self
 
 
