@@ -76,7 +76,7 @@ def test_tiny_training_run(tmp_path):
 
 def _tiny_run(data: Path, out: Path, seed: int) -> list[dict]:
     train(data_files(data), out, seed=seed, stdout=io.StringIO(),
-          overrides={"training.max_steps": 30, "training.eval_frequency": 10})
+          overrides={"training.max_steps": 12, "training.eval_frequency": 6})
     return [json.loads(line) for line in (out / "train_log.jsonl").open()]
 
 
@@ -88,12 +88,12 @@ def data_files(folder: Path) -> list[Path]:
 def test_same_data_and_seed_give_the_same_scores(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
-    _slice(REPO / "annotations" / "train.jsonl", data / "train.jsonl", 10)
-    _slice(REPO / "annotations" / "dev.jsonl", data / "dev.jsonl", 3)
+    _slice(REPO / "annotations" / "train.jsonl", data / "train.jsonl", 6)
+    _slice(REPO / "annotations" / "dev.jsonl", data / "dev.jsonl", 2)
     first, again = _tiny_run(data, tmp_path / "a", 0), _tiny_run(data, tmp_path / "b", 0)
     strip = [{k: v for k, v in r.items() if k != "seconds"} for r in first]
     assert strip == [{k: v for k, v in r.items() if k != "seconds"} for r in again]
-    assert [r["step"] for r in first] == [0, 10, 20, 30] and first[-1]["losses"]["ner"] > 0
+    assert [r["step"] for r in first] == [0, 6, 12] and first[-1]["losses"]["ner"] > 0
     other = _tiny_run(data, tmp_path / "c", 1)
     assert [r["losses"] for r in other] != [r["losses"] for r in first]  # the seed matters
 

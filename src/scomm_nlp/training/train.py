@@ -102,7 +102,8 @@ def train(annotations: list[Path], output: Path, *, config: str | Path | None = 
 
     Progress is printed after every evaluation (see :mod:`scomm_nlp.training.progress`); training stops
     early after ``training.patience`` steps without a better dev score; ``output/training.json`` records
-    the seed, settings, best dev scores and the wall-clock time.
+    the seed, settings, best dev scores and the wall-clock and CPU time. Ctrl-C stops training and keeps
+    ``model-best`` (the best evaluation so far).
     """
     import scomm_nlp.pipeline  # noqa: F401  (registers factories)
     import scomm_nlp.training.progress  # noqa: F401  (registers the progress logger)
@@ -128,7 +129,11 @@ def train(annotations: list[Path], output: Path, *, config: str | Path | None = 
     replaced = resolve_package_weights(cfg)
     cfg["training"]["logger"] = {"@loggers": "scomm_nlp.ProgressLogger.v1", "log_file": str(output / LOG_FILE)}
     nlp = init_nlp(cfg, use_gpu=-1)
-    train_nlp(nlp, output, use_gpu=-1, stdout=stdout, stderr=sys.stderr)
+    interrupted = False
+    try:
+        train_nlp(nlp, output, use_gpu=-1, stdout=stdout, stderr=sys.stderr)
+    except KeyboardInterrupt:  # Ctrl-C: spaCy has saved model-last; model-best is the best evaluation so far
+        interrupted = True
     seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     for folder in ("model-best", "model-last"):
         restore_placeholders(output / folder, replaced)
@@ -136,8 +141,11 @@ def train(annotations: list[Path], output: Path, *, config: str | Path | None = 
     meta = json.loads((best / "meta.json").read_text(encoding="utf-8")) if (best / "meta.json").exists() else {}
     summary = {"config": str(cfg_file), "seed": seed, "train": [str(p) for p in train_files],
                "dev": [str(p) for p in dev_files], "overrides": {k: v for k, v in (overrides or {}).items()},
-               "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1), "best_dev": meta.get("performance", {})}
+               "seconds": round(seconds, 1), "cpu_seconds": round(cpu_seconds, 1), "interrupted": interrupted,
+               "best_dev": meta.get("performance", {})}
     (output / SUMMARY_FILE).write_text(json.dumps(summary, indent=2, default=str) + "\n", encoding="utf-8")
+    if interrupted:
+        print("training interrupted: model-best is the best evaluation so far", file=stdout, flush=True)
     print(f"training time: {format_seconds(seconds)} wall clock, {format_seconds(cpu_seconds)} CPU "
           f"(best dev model: {best})", file=stdout, flush=True)
     return best
