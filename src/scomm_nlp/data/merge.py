@@ -156,7 +156,8 @@ def merge_docs(groups: Iterable[list[AnnotatedDoc]], *, prefer: str | None = Non
             result.conflicts.append(conflict)
             if conflict.kept is None:
                 continue
-        result.duplicates += len(docs) - 1 if len(versions) == 1 else 0
+        if len(versions) == 1:
+            result.duplicates += len(docs) - 1
         kept.append(choice)
     result.docs = _unique_ids(kept, result)
     return result

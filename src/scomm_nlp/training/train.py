@@ -127,7 +127,9 @@ def train(annotations: list[Path], output: Path, *, config: str | Path | None = 
     started, cpu_started = time.perf_counter(), time.process_time()
     cfg = util.load_config(cfg_file, overrides=settings, interpolate=False)
     replaced = resolve_package_weights(cfg)
-    cfg["training"]["logger"] = {"@loggers": "scomm_nlp.ProgressLogger.v1", "log_file": str(output / LOG_FILE)}
+    if str(cfg["training"].get("logger", {}).get("@loggers", "spacy.ConsoleLogger")).startswith("spacy.Console"):
+        # our progress lines replace spaCy's console table; a config's own logger (W&B, ...) is kept
+        cfg["training"]["logger"] = {"@loggers": "scomm_nlp.ProgressLogger.v1", "log_file": str(output / LOG_FILE)}
     nlp = init_nlp(cfg, use_gpu=-1)
     interrupted = False
     try:
