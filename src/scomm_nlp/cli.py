@@ -109,17 +109,21 @@ def corpus_agreement(
 @app.command("train")
 def train_cmd(
     annotations: List[Path] = typer.Argument(..., help="Doccano exports or folders (train*.jsonl, dev*.jsonl)."),
-    output: Path = typer.Option(..., "--output", help="Output folder (model-best, model-last)."),
-    config: Optional[str] = typer.Option(None, "--config", help="Config path or shipped name (efficiency)."),
+    output: Path = typer.Option(..., "--output", help="Output folder (model-best, model-last, training.json)."),
+    config: Optional[str] = typer.Option(None, "--config", help="Config path or shipped name (efficiency, accuracy)."),
     seed: int = typer.Option(0, "--seed"),
     max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Override training.max_steps."),
+    patience: Optional[int] = typer.Option(None, "--patience", help="Stop after N steps without a better dev "
+                                           "score (training.patience; 0 = never stop early)."),
+    eval_frequency: Optional[int] = typer.Option(None, "--eval-frequency", help="Evaluate on dev every N steps."),
 ) -> None:
-    """Train a pipeline from Doccano exports (the test split is never read)."""
+    """Train a pipeline from Doccano exports (the test split is never read); prints dev scores per evaluation."""
     from scomm_nlp.training.train import train
 
-    overrides = {"training.max_steps": max_steps} if max_steps is not None else None
+    overrides = {key: value for key, value in (("training.max_steps", max_steps), ("training.patience", patience),
+                                               ("training.eval_frequency", eval_frequency)) if value is not None}
     try:
-        best = train(annotations, output, config=config, seed=seed, overrides=overrides)
+        best = train(annotations, output, config=config, seed=seed, overrides=overrides or None)
     except ValueError as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2)
@@ -448,6 +452,105 @@ def doccano_pull(
 
 
 # --- retraining tools (issue #8) --------------------------------------------------------------
+
+
+@app.command("train-curve")
+def train_curve_cmd(
+    annotations: List[Path] = typer.Argument(..., help="Doccano exports or folders (train*.jsonl, dev*.jsonl)."),
+    out: Path = typer.Option(..., "--out", help="Folder for the models, curve.json and curve.png."),
+    config: Optional[str] = typer.Option(None, "--config", help="Config path or shipped name (efficiency, accuracy)."),
+    fractions: str = typer.Option("0.25,0.5,0.75,1.0", "--fractions", help="Shares of the training documents."),
+    seed: int = typer.Option(0, "--seed"),
+    max_steps: Optional[int] = typer.Option(None, "--max-steps", help="Override training.max_steps."),
+) -> None:
+    """Dev F1 (entities, stances) after training on growing nested shares of the training data."""
+    from scomm_nlp.training.curve import format_curve, parse_fractions, train_curve, write_chart
+
+    overrides = {"training.max_steps": max_steps} if max_steps is not None else None
+    try:
+        rows = train_curve(annotations, out, config=config, fractions=parse_fractions(fractions), seed=seed,
+                           overrides=overrides)
+    except ValueError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    typer.echo(format_curve(rows))
+    typer.echo(f"chart: {write_chart(rows, out / 'curve.png')}")
+
+
+@app.command("merge")
+def merge_cmd(
+    exports: List[Path] = typer.Argument(..., help="Doccano exports or folders, OLDEST FIRST (old ... new)."),
+    out: Path = typer.Option(..., "--out", help="Merged Doccano JSONL (.jsonl or .jsonl.gz)."),
+    prefer: Optional[str] = typer.Option(None, "--prefer", help="Resolve conflicts by keeping the 'new' (last) "
+                                         "or 'old' (first) copy; without it conflicting texts are left out."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as JSON."),
+) -> None:
+    """Merge exports, drop duplicate texts and report texts annotated differently (exit 1 if any is left out)."""
+    from scomm_nlp.data.doccano import write_doccano
+    from scomm_nlp.data.merge import PREFER_CHOICES, merge_exports
+
+    if prefer is not None and prefer not in PREFER_CHOICES:
+        _echo_err(f"error: --prefer must be one of {', '.join(PREFER_CHOICES)}")
+        raise typer.Exit(2)
+    result = merge_exports(exports, prefer=prefer)
+    if result.errors:
+        for issue in result.errors:
+            _echo_err(str(issue))
+        _echo_err(f"error: {len(result.errors)} error(s) in the exports: nothing written (fix them, or check "
+                  "with scomm-nlp validate)")
+        raise typer.Exit(2)
+    write_doccano(result.docs, out)
+    if as_json:
+        typer.echo(json.dumps({"summary": result.summary(), "written": str(out), "conflicts":
+                               [c.to_dict() for c in result.conflicts], "renumbered": result.renumbered}, indent=2))
+    else:
+        for conflict in result.conflicts:
+            typer.echo("\n".join(conflict.describe()))
+        for where, old, new in result.renumbered:
+            typer.echo(f"renumbered: {where}: id {old} -> {new} (id taken by another text)")
+        typer.echo(f"{result.summary()}; output: {out}")
+    raise typer.Exit(1 if result.unresolved else 0)
+
+
+@app.command("compare")
+def compare_cmd(
+    model_a: str = typer.Argument(..., help="Baseline pipeline (path or name)."),
+    model_b: str = typer.Argument(..., help="Candidate pipeline (path or name)."),
+    data: List[Path] = typer.Argument(..., help="Annotated Doccano exports to score both on."),
+    n_boot: int = typer.Option(1000, "--n-boot", help="Bootstrap samples."),
+    seed: int = typer.Option(0, "--seed"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Per-label F1 of A and B, the delta, its 95% CI and p for "B is better" (paired bootstrap over documents)."""
+    from scomm_nlp.training.compare import compare_models, format_comparison
+
+    try:
+        report = compare_models(model_a, model_b, data, n_boot=n_boot, seed=seed)
+    except ValueError as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    typer.echo(json.dumps(report, indent=2) if as_json else format_comparison(report))
+
+
+@app.command("package")
+def package_cmd(
+    model: Path = typer.Argument(..., help="Trained pipeline folder (e.g. OUT/model-best)."),
+    version: str = typer.Option(..., "--version", help="Package version, e.g. 1.0.0."),
+    out: Path = typer.Option(..., "--out", help="Folder for the package source and dist/*.whl."),
+    name: Optional[str] = typer.Option(None, "--name", help="Package name (spaCy puts 'en_' in front)."),
+) -> None:
+    """Build an installable wheel of a trained pipeline; after pip install, scomm_nlp.load("en_NAME") finds it."""
+    from scomm_nlp.training.package import build_wheel
+
+    try:
+        wheel = build_wheel(model, version, out, name=name)
+    except (ValueError, OSError) as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    import_name = wheel.name.split("-")[0]
+    typer.echo(f"wheel: {wheel}")
+    typer.echo(f"install: pip install {wheel}   then: scomm_nlp.load({import_name!r})")
+
 
 
 # --- visualisation (issue #9) -----------------------------------------------------------------

@@ -6,6 +6,7 @@ Besides the exact names, it tags later surname-only mentions of a person it foun
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterable
 
@@ -79,11 +80,14 @@ class Gazetteer:
         with self._tokenizer_only():
             self.ruler.add_patterns(kb_patterns(load_kb(kb_dir)))
 
+    @contextmanager
     def _tokenizer_only(self):
-        """Patterns are turned into Docs with ``nlp.pipe``; SpanRuler only disables the pipes after itself
-        when it is the pipe (here it is wrapped), so a trained tok2vec/NER would run over every KB name
-        at load time (seconds). Disable every pipe while patterns are added."""
-        return self.nlp.select_pipes(enable=[])
+        """SpanRuler turns phrase patterns into Docs with ``nlp.pipe``, which runs every component before
+        it (a transformer over thousands of KB names, minutes on a CPU, at every load); ORTH patterns need
+        only the tokenizer, so every component is switched off meanwhile."""
+        nlp = self.ruler.nlp
+        with nlp.select_pipes(disable=list(nlp.pipe_names)):
+            yield
 
     def __call__(self, doc: Doc) -> Doc:
         matches = self.ruler.match(doc)
