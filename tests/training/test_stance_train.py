@@ -87,3 +87,25 @@ def test_train_command_ships_a_stance_model_that_loads_and_predicts(tmp_path, tr
     assert set(section) >= {"end_to_end", "confusion", "documents", "gold_entities"}
     gold_n = section["end_to_end"]["micro"]["tp"] + section["end_to_end"]["micro"]["fn"]
     assert gold_n == sum(len(d.relations) for d in read_doccano([dev]).docs)
+
+
+def test_add_stance_command_fits_on_train_files_only(tmp_path, train_docs):
+    from scomm_nlp.data.doccano import write_doccano
+
+    write_doccano(train_docs[:25], tmp_path / "data" / "train.jsonl")
+    (tmp_path / "data" / "dev.jsonl").write_text("not json\n", encoding="utf-8")  # never read
+    res = runner.invoke(app, ["add-stance", "rules", str(tmp_path / "data"), "--output", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "train.jsonl" in res.output and "dev.jsonl" not in res.output
+    import scomm_nlp.pipeline  # noqa: F401
+
+    nlp = spacy.load(tmp_path / "out")
+    assert nlp.pipe_names[-1] == "scomm_stance" and nlp.get_pipe("scomm_stance").is_trained
+    doc = nlp("Gov. Jerry Brown signed the TRUST Act on Friday.")
+    assert isinstance(doc._.stances, list)  # the stance component ran on the rule pipeline's entities
+    ents = {(e.start, e.end) for e in doc.ents}
+    assert all(tuple(r["head"]) in ents and tuple(r["child"]) in ents for r in doc._.stances)
+
+    res = runner.invoke(app, ["add-stance", "rules", str(tmp_path / "data" / "dev.jsonl"), "--output",
+                              str(tmp_path / "out2")])
+    assert res.exit_code == 2 and "no train files" in res.output
