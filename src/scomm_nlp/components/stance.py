@@ -136,8 +136,8 @@ class StanceComponent:
         if not cands:
             return cands, np.zeros((0, len(self.weights.classes)), dtype=np.float32)
         n_features = self.cfg["n_features"]
-        probs = self.weights.probabilities_of_columns(
-            [hashed_columns(self.featurizer(c), n_features) for c in cands])
+        featurize = self.featurizer  # one Featurizer per document: it caches per-document facts
+        probs = self.weights.probabilities_of_columns([hashed_columns(featurize(c), n_features) for c in cands])
         for i, c in enumerate(cands):
             for j, cls in enumerate(self.weights.classes):
                 if cls != NONE and not scheme.relation_allowed(cls, c.actor.label_, c.target.label_):

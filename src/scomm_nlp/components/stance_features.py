@@ -13,6 +13,8 @@ document carries a dependency parse and lemmas, parse features are added.
 
 from __future__ import annotations
 
+import bisect
+
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -479,17 +481,33 @@ class Featurizer:
         self.negation = negation
         self.parse = parse
         self._groups_cache: tuple[int, dict] | None = None
+        self._unit_cache: tuple | None = None
+
+    def _doc_facts(self, doc: Doc) -> tuple:
+        """(doc, entities, their starts, has lemmas, has a parse), computed once per document: ``doc.ents`` and
+        ``doc.has_annotation`` each walk the whole document, which made long documents quadratic."""
+        if self._unit_cache is None or self._unit_cache[0] is not doc:
+            ents = list(doc.ents)
+            self._unit_cache = (doc, ents, [e.start for e in ents], doc.has_annotation("LEMMA"),
+                                doc.has_annotation("DEP"))
+        return self._unit_cache
+
+    def _unit_ents(self, unit: Span) -> list[Span]:
+        """The entities inside ``unit`` (sliced by start from the per-document list)."""
+        _, ents, starts, _, _ = self._doc_facts(unit.doc)
+        lo = bisect.bisect_left(starts, unit.start)
+        hi = bisect.bisect_left(starts, unit.end)
+        return [e for e in ents[lo:hi] if e.end <= unit.end]
 
     def _groups(self, unit: Span) -> dict[int, tuple[int, int, int, int]]:
         key = (id(unit.doc), unit.start, unit.end)
         if self._groups_cache is None or self._groups_cache[0] != key:
-            ents = [e for e in unit.doc.ents if e.start >= unit.start and e.end <= unit.end]
-            self._groups_cache = (key, coordination_groups(unit.doc, ents))
+            self._groups_cache = (key, coordination_groups(unit.doc, self._unit_ents(unit)))
         return self._groups_cache[1]
 
     def __call__(self, cand: Candidate) -> list[str]:
         doc = cand.unit.doc
-        lemmas = doc.has_annotation("LEMMA")
+        lemmas = self._doc_facts(doc)[3]
         unit = cand.unit
         neg_ok = self.negation
         al, tl = cand.actor.label_, cand.target.label_
@@ -555,7 +573,7 @@ class Featurizer:
         if len(bw) <= 4:
             f.append(f"bwall={'_'.join(bw)}|{o}")
         # entities in between
-        ents_between = [e for e in doc.ents if e.start >= first1 and e.end <= last0]
+        ents_between = [e for e in self._unit_ents(unit) if e.start >= first1 and e.end <= last0]
         f.append(f"nents={_bucket(len(ents_between))}|{o}")
         for lab in {e.label_ for e in ents_between}:
             f.append(f"ebw={lab}|{o}")
@@ -566,8 +584,7 @@ class Featurizer:
         # the same party named twice: is this the mention nearest the other argument?
         akey, tkey = entity_key(cand.actor), entity_key(cand.target)
         for side, key, (s0, s1), (o0, o1) in (("A", akey, cand.a, cand.t), ("T", tkey, cand.t, cand.a)):
-            same = [e for e in doc.ents if e.start >= unit.start and e.end <= unit.end and entity_key(e) == key
-                    and e.start != s0]
+            same = [e for e in self._unit_ents(unit) if entity_key(e) == key and e.start != s0]
             if same:
                 d = abs(s0 - o0)
                 f.append(f"dup{side}|nearest={int(all(abs(e.start - o0) > d for e in same))}")
@@ -658,7 +675,7 @@ class Featurizer:
             prev = next((doc[j].lower_ for j in range(s - 1, unit.start - 1, -1) if not doc[j].is_space), "^")
             if prev in ("^", '"', "\u201c", ",", "the", "and"):
                 f.append(f"res={side}|subjpos|{prev if prev in ('^', 'the') else 'x'}")
-        if self.parse and doc.has_annotation("DEP"):
+        if self.parse and self._doc_facts(doc)[4]:
             f.extend(self._parse_features(cand, lemmas, tk))
         return f
 
