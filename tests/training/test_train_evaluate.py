@@ -144,5 +144,5 @@ def test_accuracy_config_trains_offline_and_loads_without_the_weights_package(tm
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr[-3000:]
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
-    assert loaded == {"pipes": ["sentencizer", "transformer", "ner", "scomm_gazetteer", "scomm_linker"],
-                      "width": 384}
+    assert loaded == {"pipes": ["sentencizer", "transformer", "ner", "scomm_gazetteer", "scomm_linker",
+                                "scomm_stance"], "width": 384}
