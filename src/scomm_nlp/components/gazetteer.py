@@ -64,7 +64,6 @@ class Gazetteer:
     def __init__(self, nlp: Language, name: str, overwrite_ents: bool, propagate_surnames: bool,
                  relabel_known: bool = False):
         self.name = name
-        self.nlp = nlp
         self.propagate_surnames = propagate_surnames
         self.relabel_known = relabel_known and not overwrite_ents
         # Without overwrite_ents the gazetteer is a fallback: entities already set (by a trained NER) win
