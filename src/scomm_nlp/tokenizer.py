@@ -22,16 +22,9 @@ SECTION_TOKEN = re.compile(scheme.SECTION_NUMBER_PATTERN)
 EXTRA_INFIXES = (r"(?<=\))-(?=[A-Za-z])",)
 
 
-def customize_tokenizer(tokenizer: Tokenizer) -> Tokenizer:
-    """Add the section-number token match and the extra infix to an English tokenizer, in place.
-
-    Both are compiled regexes so that ``Tokenizer.to_disk`` can serialise them.
-    """
-    tokenizer.token_match = SECTION_TOKEN.match
-    tokenizer.infix_finditer = compile_infix_regex(
-        tuple(spacy.lang.en.English.Defaults.infixes) + EXTRA_INFIXES
-    ).finditer
-    return tokenizer
+def infix_finditer():
+    """spaCy's English infixes plus :data:`EXTRA_INFIXES`, compiled (so ``Tokenizer.to_disk`` can save it)."""
+    return compile_infix_regex(tuple(spacy.lang.en.English.Defaults.infixes) + EXTRA_INFIXES).finditer
 
 
 @spacy.registry.tokenizers("scomm_nlp.Tokenizer.v1")
@@ -39,14 +32,16 @@ def create_tokenizer():
     """Config entry: ``[nlp.tokenizer] @tokenizers = "scomm_nlp.Tokenizer.v1"``."""
 
     def make(nlp: Language) -> Tokenizer:
-        tokenizer = spacy.tokenizer.Tokenizer(
+        # Every rule goes to the constructor: setting one afterwards reloads all special cases (slow).
+        return spacy.tokenizer.Tokenizer(
             nlp.vocab,
             rules=nlp.Defaults.tokenizer_exceptions,
             prefix_search=spacy.util.compile_prefix_regex(nlp.Defaults.prefixes).search,
             suffix_search=spacy.util.compile_suffix_regex(nlp.Defaults.suffixes).search,
+            infix_finditer=infix_finditer(),
+            token_match=SECTION_TOKEN.match,
             url_match=nlp.Defaults.url_match,
         )
-        return customize_tokenizer(tokenizer)
 
     return make
 

@@ -97,8 +97,9 @@ def test_bad_arguments(tmp_path):
 
 def test_bench_tag_targets_from_measured_runs():
     bench_tag = _load("bench_tag")
-    results = {"sm_1p": {"rate": 10.0, "peak_gb": 0.3}, "tag_1p_nogate": {"rate": 4.0, "peak_gb": 0.6},
-               "tag_1p_gate": {"rate": 95.0, "peak_gb": 0.6}, "tag_2p_nogate": {"rate": 7.6, "peak_gb": 0.7},
+    results = {"sm_1p_relevant": {"rate": 10.0, "peak_gb": 0.3}, "sm_1p_mixed": {"rate": 12.0, "peak_gb": 0.3},
+               "tag_1p_nogate": {"rate": 4.0, "peak_gb": 0.6},
+               "tag_1p_gate": {"rate": 97.0, "peak_gb": 0.6}, "tag_2p_nogate": {"rate": 7.6, "peak_gb": 0.7},
                "memory_small": {"rate": 50.0, "peak_gb": 0.5}, "memory_large": {"rate": 50.0, "peak_gb": 0.8}}
     lines = dict(bench_tag.targets(results))
     verdicts = list(lines.values())
