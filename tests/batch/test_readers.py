@@ -109,8 +109,8 @@ def _bad(tmp_path, name, content: bytes, fields=FIELDS, max_chars=10_000):
 
 
 @pytest.mark.parametrize("name, content, expected", [
-    ("a.jsonl", b'{"id": 1, "text": "fine"}\n{"id": 2, "text": \n', ":2: broken JSON"),
-    ("a.jsonl", b'{"id": 1, "text": "fine"}\n[1, 2]\n', ":2: not a JSON object (got list)"),
+    ("a.jsonl", b'{"id": 1, "text": "fine"}\n{"id": 2, "text": \n', ":2: invalid JSON"),
+    ("a.jsonl", b'{"id": 1, "text": "fine"}\n[1, 2]\n', ":2: expected a JSON object, got list"),
     ("a.jsonl", b'{"id": 1, "text": "fine"}\n{"id": 2}\n', ":2: text: missing"),
     ("a.jsonl", b'{"id": 1, "text": "fine"}\n{"id": 2, "text": null}\n', ":2: text: missing (null)"),
     ("a.jsonl", b'{"id": 1, "text": "fine"}\n{"id": 2, "text": 42}\n', ":2: text: not a string (got int)"),

@@ -62,7 +62,7 @@ def test_bad_records_go_to_errors_and_the_run_goes_on(tmp_path, corpus_docs, jso
     assert errors["position"].tolist() == [1, 2, 3, 4, 5]
     assert errors["doc_id"].tolist()[1:] == ["n", "i", "u", "big"] and errors["doc_id"].isna().tolist()[0]
     reasons = errors["reason"].tolist()
-    for pos, fragment in [(0, ":2: broken JSON"), (1, "missing (null)"), (2, "not a string (got int)"),
+    for pos, fragment in [(0, ":2: invalid JSON"), (1, "missing (null)"), (2, "not a string (got int)"),
                           (3, "undecodable bytes"), (4, "oversize")]:
         assert reasons[pos].startswith(f"{path}:") and fragment in reasons[pos]
     docs = tables["documents"]

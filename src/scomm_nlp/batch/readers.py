@@ -36,6 +36,7 @@ from typing import Iterable, Iterator
 
 from scomm_nlp.batch.records import (BatchUsageError, DocInput, Fields, RawRecord, check_text, decode_utf8,
                                      doc_from_mapping, normalize_date)
+from scomm_nlp.data.jsonl import parse_json_object
 
 KINDS = {".txt": "txt", ".html": "html", ".htm": "html", ".jsonl": "jsonl", ".jsonl.gz": "jsonl",
          ".csv": "csv", ".parquet": "parquet"}
@@ -230,15 +231,13 @@ def parse_record(raw: RawRecord, fields: Fields, max_chars: int) -> DocInput:
 
 def _parse_jsonl(raw: RawRecord, fields: Fields, max_chars: int) -> DocInput:
     try:
-        obj = json.loads(decode_utf8(raw.payload))
-    except ValueError as exc:  # JSONDecodeError is a ValueError; so is a decoding problem
-        if isinstance(exc, json.JSONDecodeError):
-            return DocInput(raw.position, raw.source, error=f"{raw.where()}: broken JSON: {exc.msg} "
-                                                            f"(column {exc.colno})")
+        line = decode_utf8(raw.payload)
+    except ValueError as exc:
         return DocInput(raw.position, raw.source, doc_id=_id_despite_bad_bytes(raw.payload, fields),
                         error=f"{raw.where()}: {exc}")
-    if not isinstance(obj, dict):
-        return DocInput(raw.position, raw.source, error=f"{raw.where()}: not a JSON object (got {type(obj).__name__})")
+    obj, error = parse_json_object(line)
+    if error is not None:
+        return DocInput(raw.position, raw.source, error=f"{raw.where()}: {error}")
     return doc_from_mapping(raw, obj, fields, max_chars)
 
 

@@ -29,6 +29,8 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
+from scomm_nlp.data.jsonl import parse_json_object
+
 FORMAT = "scomm-relevance-gate"
 FORMAT_VERSION = 1
 #: The gate shipped inside the package (and the wheel).
@@ -80,12 +82,9 @@ def _read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ValueError(f"{path}:{number}: not valid JSON: {exc.msg}") from None
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object")
+            record, error = parse_json_object(line)
+            if error is not None:
+                raise ValueError(f"{path}:{number}: {error}")
             if not isinstance(record.get("text"), str):
                 raise ValueError(f"{path}:{number}: text: missing or not a string")
             yield number, record

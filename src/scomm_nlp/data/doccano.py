@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from scomm_nlp import scheme
+from scomm_nlp.data.jsonl import parse_json_line
 from scomm_nlp.data.records import AnnotatedDoc, DoccanoFormatError, Issue, Relation, Span
 
 RESERVED_FIELDS = ("id", "text", "entities", "relations", "label")
@@ -368,10 +369,9 @@ def read_doccano(paths: str | Path | Iterable[str | Path], *, strict: bool = Fal
             continue
         try:
             for file, line, raw in iter_export_lines(path):
-                try:
-                    record = json.loads(raw)
-                except json.JSONDecodeError as exc:
-                    result.issues.append(Issue(file, line, "<json>", "error", f"invalid JSON: {exc.msg} at column {exc.colno}"))
+                record, error = parse_json_line(raw)
+                if error is not None:
+                    result.issues.append(Issue(file, line, "<json>", "error", error))
                     continue
                 doc, issues = parse_record(record, file, line, tokenizer)
                 result.issues.extend(issues)

@@ -15,13 +15,13 @@ Run ``python -m scomm_nlp.data.links [LINKS] DATA...`` to validate a links file 
 
 from __future__ import annotations
 
-import json
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable
 
 from scomm_nlp import scheme
+from scomm_nlp.data.jsonl import parse_json_object
 from scomm_nlp.data.records import AnnotatedDoc, Issue
 
 LINKS_FILENAME = "kb_links.jsonl"
@@ -74,13 +74,9 @@ def read_links(path: str | Path) -> tuple[list[Link], list[Issue]]:
             def err(field: str, message: str, doc_id=None) -> None:
                 issues.append(Issue(str(path), number, field, "error", message, doc_id))
 
-            try:
-                rec = json.loads(raw)
-            except json.JSONDecodeError as exc:
-                err("<json>", f"invalid JSON: {exc.msg} at column {exc.colno}")
-                continue
-            if not isinstance(rec, dict):
-                err("<json>", "expected a JSON object")
+            rec, error = parse_json_object(raw)
+            if error is not None:
+                err("<json>", error)
                 continue
             missing = [f for f in FIELDS if f not in rec]
             if missing:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scomm_nlp.data.jsonl import parse_json_object
+
 #: The columns each table must have (the batch tagger's output schema).
 SCHEMA: dict[str, tuple[str, ...]] = {
     "documents": ("doc_id", "position", "source", "date", "title", "url", "relevant", "relevance_score",
@@ -61,12 +63,9 @@ def _read_jsonl(path: Path):
         for number, line in enumerate(fh, start=1):
             if not line.strip():
                 continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ResultsFormatError(f"{path}:{number}: invalid JSON: {exc.msg}") from None
-            if not isinstance(row, dict):
-                raise ResultsFormatError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+            row, error = parse_json_object(line)
+            if error is not None:
+                raise ResultsFormatError(f"{path}:{number}: {error}")
             rows.append(row)
     return pd.DataFrame(rows)
 
