@@ -593,6 +593,19 @@ class Featurizer:
             if same:
                 d = abs(s0 - o0)
                 f.append(f"dup{side}|nearest={int(all(abs(e.start - o0) > d for e in same))}")
+        # competing mentions: is the actor the sentence's first possible actor, the nearest one to the target,
+        # and the target the nearest possible target to the actor?
+        if cand.a == (cand.actor.start, cand.actor.end) and cand.t == (cand.target.start, cand.target.end):
+            unit_ents = self._unit_ents(unit)
+            actors = [e for e in unit_ents if e.label_ in scheme.ACTOR_LABELS and e.start != t0]
+            targets = [e for e in unit_ents if e.label_ == tl and e.start != a0]
+            if actors:
+                f.append(f"a_first={int(actors[0].start == cand.actor.start)}|{tk}")
+                da = abs(cand.actor.start - cand.target.start)
+                f.append(f"a_nearest={int(all(abs(e.start - cand.target.start) >= da for e in actors))}|{o}")
+            if targets:
+                dt = abs(cand.target.start - cand.actor.start)
+                f.append(f"t_nearest={int(all(abs(e.start - cand.actor.start) >= dt for e in targets))}|{o}")
         # stance cues between the arguments, with and without their negation
         lo = unit.start
         marks = cue_marks(doc, first1, last0, lo, neg_ok)
