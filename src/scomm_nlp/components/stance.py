@@ -6,6 +6,8 @@ references resolved to the nearest preceding named mention, guideline rule 2.6),
 by hashed lexical, negation, reported-speech and (when the document has a parse) dependency
 features, and scores it with a multinomial logistic regression over {none, OPPOSES, SUPPORTS,
 COMPELS}. The weights are fitted by :mod:`scomm_nlp.training.stance` and saved with the pipeline.
+A predicted stance spreads to the other members of a coordinated actor or target list in the same
+sentence ("Santa Clara County and San Francisco sued") that score at least ``list_threshold``.
 
 It writes ``doc._.stances``: one record per predicted stance,
 ``{"head": [start, end], "child": [start, end], "type", "score", "resolved", "sent": [start, end]}``
