@@ -111,6 +111,7 @@ def test_add_stance_command_fits_on_train_files_only(tmp_path, train_docs):
     assert res.exit_code == 2 and "no train files" in res.output
 
 
+@pytest.mark.slow
 def test_add_stance_with_dev_also_fits_on_dev_but_never_on_test(tmp_path, train_docs):
     from scomm_nlp.data.doccano import write_doccano
 
