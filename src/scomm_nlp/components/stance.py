@@ -6,6 +6,8 @@ references resolved to the nearest preceding named mention, guideline rule 2.6),
 by hashed lexical, negation, reported-speech and (when the document has a parse) dependency
 features, and scores it with a multinomial logistic regression over {none, OPPOSES, SUPPORTS,
 COMPELS}. The weights are fitted by :mod:`scomm_nlp.training.stance` and saved with the pipeline.
+A predicted stance spreads to the other members of a coordinated actor or target list in the same
+sentence ("Santa Clara County and San Francisco sued") that score at least ``list_threshold``.
 
 It writes ``doc._.stances``: one record per predicted stance,
 ``{"head": [start, end], "child": [start, end], "type", "score", "resolved", "sent": [start, end]}``
@@ -18,7 +20,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Optional
 
 import numpy as np
 import srsly
@@ -27,8 +29,8 @@ from spacy.tokens import Doc
 from spacy.util import ensure_path
 
 from scomm_nlp import scheme
-from scomm_nlp.components.stance_features import Candidate, Featurizer, generate_candidates, set_sentences, \
-    stance_units
+from scomm_nlp.components.stance_features import Candidate, Featurizer, coordination_groups, generate_candidates, \
+    set_sentences, stance_units
 from scomm_nlp.extensions import register_extensions
 
 #: Output classes of the scorer: index 0 is "no stance".
@@ -103,11 +105,12 @@ class StanceComponent:
     """Scores candidate actor-target pairs and writes ``doc._.stances``."""
 
     def __init__(self, nlp: Language, name: str, *, threshold: float, window: int, max_rank: int,
-                 negation: bool, use_parse: bool, n_features: int):
+                 negation: bool, use_parse: bool, n_features: int, list_threshold: float | None = None):
         register_extensions()
         self.name = name
         self.cfg = {"threshold": float(threshold), "window": int(window), "max_rank": int(max_rank),
-                    "negation": bool(negation), "use_parse": bool(use_parse), "n_features": int(n_features)}
+                    "negation": bool(negation), "use_parse": bool(use_parse), "n_features": int(n_features),
+                    "list_threshold": None if list_threshold is None else float(list_threshold)}
         self.weights: StanceWeights | None = None
 
     # ------------------------------------------------------------------ configuration views
@@ -165,8 +168,44 @@ class StanceComponent:
             else:
                 records.append(rec)
         records.extend(rec for _score, rec in best_resolved.values())
+        records.extend(self._spread_over_lists(cands, probs, records))
         records.sort(key=lambda r: (r["sent"][0], r["head"][0], r["child"][0]))
         return records
+
+    def _spread_over_lists(self, cands: list[Candidate], probs: np.ndarray, records: list[dict]) -> list[dict]:
+        """Guideline rule 8 (coordination): when one member of a list ("Santa Clara County and San Francisco
+        sued over the order") holds a predicted stance, every other member of that list in the same sentence
+        holds it too if the scorer gives it at least ``list_threshold`` (lower than ``threshold``)."""
+        low = self.cfg.get("list_threshold")
+        if low is None or not records or not cands:
+            return []
+        classes = self.weights.classes
+        groups = coordination_groups(cands[0].unit.doc, list(cands[0].unit.doc.ents))
+        done = {(tuple(r["head"]), tuple(r["child"])) for r in records}
+        by_pair = {}
+        for r in records:
+            if not r["resolved"]:
+                by_pair.setdefault(r["type"], []).append((r["head"][0], r["child"][0]))
+        extra = []
+        for c, p in zip(cands, probs):
+            if c.resolved or c.key in done:
+                continue
+            ga, gt = groups.get(c.actor.start), groups.get(c.target.start)
+            for typ, pairs in by_pair.items():
+                k = classes.index(typ)
+                if p[k] < low:
+                    continue
+                # same target, actor from the same list; or same actor, target from the same list
+                if any((h != c.actor.start and t == c.target.start and ga is not None and ga[2] > 1
+                        and groups.get(h, (None,))[0] == ga[0]) or
+                       (h == c.actor.start and t != c.target.start and gt is not None and gt[2] > 1
+                        and groups.get(t, (None,))[0] == gt[0]) for h, t in pairs):
+                    extra.append({"head": [c.actor.start, c.actor.end], "child": [c.target.start, c.target.end],
+                                  "type": typ, "score": round(float(p[k]), 4), "resolved": False,
+                                  "sent": [c.unit.start, c.unit.end]})
+                    done.add(c.key)
+                    break
+        return extra
 
     def __call__(self, doc: Doc) -> Doc:
         set_sentences(doc)
@@ -213,12 +252,12 @@ class StanceComponent:
 @Language.factory(
     "scomm_stance",
     default_config={"threshold": 0.4, "window": 3, "max_rank": 3, "negation": True, "use_parse": True,
-                    "n_features": 262144},
+                    "n_features": 262144, "list_threshold": 0.2},
     assigns=["doc._.stances"],
     requires=["doc.ents"],
 )
 def make_stance(nlp: Language, name: str, threshold: float, window: int, max_rank: int, negation: bool,
-                use_parse: bool, n_features: int) -> StanceComponent:
+                use_parse: bool, n_features: int, list_threshold: Optional[float] = 0.2) -> StanceComponent:
     """Stance scorer over the entities in ``doc.ents`` (fit with ``scomm_nlp.training.stance``)."""
     return StanceComponent(nlp, name, threshold=threshold, window=window, max_rank=max_rank, negation=negation,
-                           use_parse=use_parse, n_features=n_features)
+                           use_parse=use_parse, n_features=n_features, list_threshold=list_threshold)

@@ -79,6 +79,11 @@ OBLIGATION = frozenset({"must", "mandatory", "required", "require", "requires", 
                         "comply", "threatened", "threatens", "threaten", "warned", "warns", "punish", "withhold"})
 PASSIVE_AUX = frozenset({"was", "were", "is", "are", "been", "be", "being", "got", "get", "gets", "has", "had",
                          "have"})
+#: How many words after the last argument / before the first one become context features.
+POST_WORDS = 6
+PRE_WORDS = 3
+#: How far (in tokens) from the target the nearest stance cue is looked for.
+NEAR_TARGET = 6
 #: How far back (in words) a negator reaches to flip a cue.
 NEGATION_REACH = 4
 CLAUSE_BREAKS = frozenset({";", ":", "--", "\u2014", "\u2013", "but", "while", "although", "though", "whereas"})
@@ -588,6 +593,19 @@ class Featurizer:
             if same:
                 d = abs(s0 - o0)
                 f.append(f"dup{side}|nearest={int(all(abs(e.start - o0) > d for e in same))}")
+        # competing mentions: is the actor the sentence's first possible actor, the nearest one to the target,
+        # and the target the nearest possible target to the actor?
+        if cand.a == (cand.actor.start, cand.actor.end) and cand.t == (cand.target.start, cand.target.end):
+            unit_ents = self._unit_ents(unit)
+            actors = [e for e in unit_ents if e.label_ in scheme.ACTOR_LABELS and e.start != t0]
+            targets = [e for e in unit_ents if e.label_ == tl and e.start != a0]
+            if actors:
+                f.append(f"a_first={int(actors[0].start == cand.actor.start)}|{tk}")
+                da = abs(cand.actor.start - cand.target.start)
+                f.append(f"a_nearest={int(all(abs(e.start - cand.target.start) >= da for e in actors))}|{o}")
+            if targets:
+                dt = abs(cand.target.start - cand.actor.start)
+                f.append(f"t_nearest={int(all(abs(e.start - cand.actor.start) >= dt for e in targets))}|{o}")
         # stance cues between the arguments, with and without their negation
         lo = unit.start
         marks = cue_marks(doc, first1, last0, lo, neg_ok)
@@ -609,6 +627,16 @@ class Featurizer:
             f.append(f"polmaj={max(sorted(votes), key=votes.get)}|{o}")
         else:
             f.append(f"nocue|{o}")
+        # the stance cue nearest the target on either side, inside the sentence ("X said the Act would
+        # punish local police", "... afraid of 287(g)")
+        near = [m for m in cue_marks(doc, max(unit.start, t0 - NEAR_TARGET), min(unit.end, t1 + NEAR_TARGET), lo,
+                                     neg_ok) if m[1] in wanted and not (a0 <= m[0] < a1)]
+        if near:
+            i, c, n = min(near, key=lambda m: min(abs(m[0] - t0), abs(m[0] - t1 + 1)))
+            pol = _FLIP[c] if (n and neg_ok) else c
+            side = "pre" if i < t0 else "post"
+            f.append(f"tcue={pol}|{side}|{o}")
+            f.append(f"tcuew={_word(doc[i], lemmas)}|{pol}|{side}|{tk}")
         # an obligation put on a place or body: "force Chicago to", "Illinois cannot opt out"
         if tk == "X":
             for name, rng in (("before", range(max(unit.start, t0 - 3), t0)),
@@ -624,6 +652,12 @@ class Featurizer:
                 if c in wanted:
                     pol = _FLIP[c] if (n and neg_ok) else c
                     f.append(f"{name}={pol}|{o}")
+        # the words right after the last argument and right before the first: "X said the Act would
+        # punish ...", "... in Illinois, Quinn said"
+        for w in set(words(last1, min(unit.end, last1 + POST_WORDS))):
+            f.append(f"post={w}|{o}")
+        for w in set(words(max(unit.start, first0 - PRE_WORDS), first0)):
+            f.append(f"pre={w}|{o}")
         # passive voice without a parse: "<target> was rejected by <actor>"
         if order == "TA":
             tail = [doc[i].lower_ for i in range(max(first1, last0 - 3), last0)]

