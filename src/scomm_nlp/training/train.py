@@ -110,6 +110,7 @@ def train(annotations: list[Path], output: Path, *, config: str | Path | None = 
     ``model-best`` (the best evaluation so far).
     """
     import scomm_nlp.pipeline  # noqa: F401  (registers factories)
+    import scomm_nlp.training.callbacks  # noqa: F401  (registers the config callbacks)
     import scomm_nlp.training.progress  # noqa: F401  (registers the progress logger)
     import scomm_nlp.training.readers  # noqa: F401  (registers the corpus reader)
     from spacy import util
