@@ -219,8 +219,17 @@ def test_output_folder_guards(tmp_path, archive):
         tag(archive, tmp_path / "new", scheduler="tcp://127.0.0.1:1", **RULES)
 
 
+@pytest.fixture
+def ctrl_c_raises():
+    """Python's own SIGINT handler for the test: a shell starting pytest in the background (``cmd &``)
+    makes it ignore SIGINT, and then nothing would raise KeyboardInterrupt."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.mark.slow
-def test_ctrl_c_with_two_worker_processes_then_resume(tmp_path, corpus_docs, jsonl_file, table_bytes):
+def test_ctrl_c_with_two_worker_processes_then_resume(tmp_path, corpus_docs, jsonl_file, table_bytes, ctrl_c_raises):
     records = [dict(doc, id=f"{doc['id']}-{rep}") for rep in range(10) for doc in corpus_docs]
     path = jsonl_file(tmp_path / "in.jsonl", records)
     out = tmp_path / "out"
