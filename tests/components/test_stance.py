@@ -314,3 +314,26 @@ def test_prediction_hashing_equals_training_hashing():
     weights = StanceWeights(rng.normal(size=(4, n)), rng.normal(size=4), ("NONE", "OPPOSES", "SUPPORTS", "COMPELS"))
     assert np.allclose(weights.probabilities(matrix), weights.probabilities_of_columns(
         [hashed_columns(r, n) for r in rows]), atol=1e-5)
+
+
+def test_scores_do_not_depend_on_the_order_features_come_in(stance_nlp, monkeypatch):
+    """Some features come from sets of strings, whose order changes between processes (hash randomisation);
+    the scores must not, or a batch run and its resume would write different tables."""
+    from scomm_nlp.components.stance import StanceComponent
+
+    text = ("Gov. Jerry Brown said he would not sign the TRUST Act, while the Los Angeles County Board "
+            "voted to keep Secure Communities.")
+    ents = [("Jerry Brown", "GOVERNOR"), ("TRUST Act", "PROGRAM"), ("Los Angeles County Board", "AGENCY"),
+            ("Secure Communities", "PROGRAM")]
+    pipe = stance_nlp.get_pipe("scomm_stance")
+    _cands, probs = pipe.score(annotate(stance_nlp, text, ents))
+    original = StanceComponent.featurizer.fget
+
+    def reversed_featurizer(self):
+        featurize = original(self)
+        return lambda cand: list(reversed(featurize(cand)))
+
+    monkeypatch.setattr(StanceComponent, "featurizer", property(reversed_featurizer))
+    _cands, reordered = pipe.score(annotate(stance_nlp, text, ents))
+    assert probs.shape[0] >= 3
+    assert reordered.tobytes() == probs.tobytes()  # bit for bit

@@ -140,7 +140,10 @@ class StanceComponent:
             return cands, np.zeros((0, len(self.weights.classes)), dtype=np.float32)
         n_features = self.cfg["n_features"]
         featurize = self.featurizer  # one Featurizer per document: it caches per-document facts
-        probs = self.weights.probabilities_of_columns([hashed_columns(featurize(c), n_features) for c in cands])
+        # sorted: the features come partly from sets of strings, whose order changes from one process to the
+        # next (hash randomisation); summing float32 weights in another order changes the last digits
+        probs = self.weights.probabilities_of_columns([sorted(hashed_columns(featurize(c), n_features))
+                                                       for c in cands])
         for i, c in enumerate(cands):
             for j, cls in enumerate(self.weights.classes):
                 if cls != NONE and not scheme.relation_allowed(cls, c.actor.label_, c.target.label_):
@@ -186,20 +189,25 @@ class StanceComponent:
         for r in records:
             if not r["resolved"]:
                 by_pair.setdefault(r["type"], []).append((r["head"][0], r["child"][0]))
+
+        def same_list(start: int, other: int) -> bool:
+            """Two different entities (by first token) in one coordinated list of two or more."""
+            group = groups.get(start)
+            return (start != other and group is not None and group[2] > 1
+                    and groups.get(other, (None,))[0] == group[0])
+
         extra = []
         for c, p in zip(cands, probs):
             if c.resolved or c.key in done:
                 continue
-            ga, gt = groups.get(c.actor.start), groups.get(c.target.start)
+            actor, target = c.actor.start, c.target.start
             for typ, pairs in by_pair.items():
                 k = classes.index(typ)
                 if p[k] < low:
                     continue
                 # same target, actor from the same list; or same actor, target from the same list
-                if any((h != c.actor.start and t == c.target.start and ga is not None and ga[2] > 1
-                        and groups.get(h, (None,))[0] == ga[0]) or
-                       (h == c.actor.start and t != c.target.start and gt is not None and gt[2] > 1
-                        and groups.get(t, (None,))[0] == gt[0]) for h, t in pairs):
+                if any((t == target and same_list(actor, h)) or (h == actor and same_list(target, t))
+                       for h, t in pairs):
                     extra.append({"head": [c.actor.start, c.actor.end], "child": [c.target.start, c.target.end],
                                   "type": typ, "score": round(float(p[k]), 4), "resolved": False,
                                   "sent": [c.unit.start, c.unit.end]})
