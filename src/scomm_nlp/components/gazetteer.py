@@ -84,11 +84,6 @@ class Gazetteer:
         self.ents_filter = prioritize_new_ents_filter if overwrite_ents else prioritize_existing_ents_filter
         self.index = PhraseIndex()
 
-    @property
-    def patterns(self) -> list[dict]:
-        """The patterns as ``{"label", "pattern", "id"?}`` dicts (SpanRuler's shape)."""
-        return self.index.patterns
-
     def initialize(self, get_examples: Callable[[], Iterable] | None = None, *, nlp: Language | None = None,
                    kb_dir: str | None = None) -> None:
         """Load the patterns from the knowledge base (``kb_dir`` defaults to the shipped data)."""

@@ -49,10 +49,6 @@ class PhraseIndex:
         """The patterns as JSON-ready dicts: ``label``, ``pattern`` (the name), ``words``, ``id`` if any."""
         return list(self._lines)
 
-    @property
-    def patterns(self) -> list[dict]:
-        return [{k: v for k, v in line.items() if k != "words"} for line in self._lines]
-
     def find(self, doc: Doc) -> Iterator[tuple[int, int, str, str | None]]:
         """Every occurrence as ``(start, end, label, id)`` token offsets, overlapping ones included."""
         if not self._by_first or not len(doc):
