@@ -29,7 +29,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 from spacy.util import minibatch
 
-from scomm_nlp.data.jsonl import parse_json_object
+from scomm_nlp.data.jsonl import read_json_objects
 
 FORMAT = "scomm-relevance-gate"
 FORMAT_VERSION = 1
@@ -78,16 +78,10 @@ def _relevant_flag(value, where: str) -> bool:
 
 
 def _read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            record, error = parse_json_object(line)
-            if error is not None:
-                raise ValueError(f"{path}:{number}: {error}")
-            if not isinstance(record.get("text"), str):
-                raise ValueError(f"{path}:{number}: text: missing or not a string")
-            yield number, record
+    for number, record in read_json_objects(path):
+        if not isinstance(record.get("text"), str):
+            raise ValueError(f"{path}:{number}: text: missing or not a string")
+        yield number, record
 
 
 def load_gate_data(split: str, annotations: str | Path = "annotations") -> GateData:

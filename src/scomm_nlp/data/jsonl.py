@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterator
 
 
 def parse_json_line(line: str) -> tuple[Any, str | None]:
@@ -23,3 +25,17 @@ def parse_json_object(line: str) -> tuple[dict | None, str | None]:
     if not isinstance(value, dict):
         return None, f"expected a JSON object, got {type(value).__name__}"
     return value, None
+
+
+def read_json_objects(path: Path, error: type[Exception] = ValueError) -> Iterator[tuple[int, dict]]:
+    """``(line number, record)`` for every non-blank line of a JSON-lines file (``.gz`` too); the first bad
+    line raises ``error("FILE:LINE: <reason>")``."""
+    opener = gzip.open if path.name.endswith(".gz") else open
+    with opener(path, "rt", encoding="utf-8") as fh:
+        for number, line in enumerate(fh, start=1):
+            if not line.strip():
+                continue
+            record, reason = parse_json_object(line)
+            if reason is not None:
+                raise error(f"{path}:{number}: {reason}")
+            yield number, record

@@ -7,13 +7,12 @@ when the archive was tagged with another ``--format``. A missing column or an un
 
 from __future__ import annotations
 
-import gzip
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scomm_nlp.data.jsonl import parse_json_object
+from scomm_nlp.data.jsonl import read_json_objects
 
 #: The columns each table must have (the batch tagger's output schema).
 SCHEMA: dict[str, tuple[str, ...]] = {
@@ -57,17 +56,7 @@ def _parts(folder: Path) -> list[Path]:
 def _read_jsonl(path: Path):
     import pandas as pd
 
-    opener = gzip.open if path.name.endswith(".gz") else open
-    rows = []
-    with opener(path, "rt", encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            row, error = parse_json_object(line)
-            if error is not None:
-                raise ResultsFormatError(f"{path}:{number}: {error}")
-            rows.append(row)
-    return pd.DataFrame(rows)
+    return pd.DataFrame([row for _number, row in read_json_objects(path, ResultsFormatError)])
 
 
 def _read_part(path: Path):
