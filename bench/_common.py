@@ -43,6 +43,18 @@ def pipe_rate(nlp, texts: Sequence[str], *, n_process: int = 1, batch_size: int 
     return len(texts) / elapsed if elapsed > 0 else float("inf")
 
 
+def words_per_second(pipelines: dict[str, object], texts: Sequence[str], *, runs: int = 3,
+                     batch_size: int = 64) -> dict[str, float]:
+    """Words/second of each pipeline's ``nlp.pipe`` over ``texts`` (one process), best of ``runs`` passes
+    interleaved across the pipelines, so load on the machine hits them alike."""
+    n_words = sum(len(t.split()) for t in texts)
+    fastest = dict.fromkeys(pipelines, float("inf"))
+    for _ in range(max(1, runs)):
+        for name, nlp in pipelines.items():
+            fastest[name] = min(fastest[name], seconds(lambda: consume(nlp.pipe(texts, batch_size=batch_size))))
+    return {name: n_words / fastest[name] for name in pipelines}
+
+
 def load_baseline():
     import spacy
 

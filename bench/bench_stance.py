@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -32,6 +31,8 @@ try:
     import scomm_nlp  # noqa: F401
 except ImportError:  # run from a checkout without installing
     sys.path.insert(0, str(REPO / "src"))
+
+from _common import words_per_second  # noqa: E402
 
 from scomm_nlp import scheme  # noqa: E402
 from scomm_nlp.components.stance_features import cue_classes, stance_units  # noqa: E402
@@ -128,21 +129,11 @@ def main(argv: list[str] | None = None) -> int:
     texts = [g.text for g in test]
     words = sum(len(t.split()) for t in texts)
     ref = spacy.load(args.baseline_model)
-
-    def best_time(pipeline) -> float:
-        times = []
-        for _ in range(max(1, args.repeat)):
-            start = time.perf_counter()
-            for _doc in pipeline.pipe(texts, batch_size=32):
-                pass
-            times.append(time.perf_counter() - start)
-        return min(times)
-
-    ours, theirs = best_time(nlp), best_time(ref)
+    wps = words_per_second({"ours": nlp, "ref": ref}, texts, runs=args.repeat, batch_size=32)
     print(f"\nthroughput on {len(texts)} texts ({words} words), best of {args.repeat}:")
-    print(f"  {args.model}: {words / ours:,.0f} words/s ({' + '.join(nlp.pipe_names)})")
-    print(f"  {args.baseline_model}: {words / theirs:,.0f} words/s")
-    print(f"  ratio: {theirs / ours:.2f}x the reference's throughput (target >= 0.5x)")
+    print(f"  {args.model}: {wps['ours']:,.0f} words/s ({' + '.join(nlp.pipe_names)})")
+    print(f"  {args.baseline_model}: {wps['ref']:,.0f} words/s")
+    print(f"  ratio: {wps['ours'] / wps['ref']:.2f}x the reference's throughput (target >= 0.5x)")
     return 0
 
 
