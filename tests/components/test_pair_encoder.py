@@ -1,0 +1,197 @@
+"""The stance pair encoder: its marked-up input, tokenization of the markers, the ONNX network mixed into
+``scomm_stance``, serialisation (disk, bytes, pickle) and batching across documents."""
+
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import scomm_nlp.pipeline  # noqa: F401  (registers the factories)
+from scomm_nlp.components.pair_encoder import WINDOW, PairEncoder, pair_text
+from scomm_nlp.components.stance_features import generate_candidates
+from scomm_nlp.tokenizer import blank_english
+
+REPO = Path(__file__).resolve().parents[2]
+QUINN = "Gov. Pat Quinn spoke in Springfield. He said Illinois would withdraw from Secure Communities."
+
+
+def annotate(nlp, text: str, ents: list[tuple[str, str]]):
+    doc = nlp.make_doc(text)
+    spans, pos = [], 0
+    for surface, label in ents:
+        start = text.index(surface, pos)
+        spans.append(doc.char_span(start, start + len(surface), label=label))
+        pos = start + len(surface)
+    doc.ents = spans
+    return doc
+
+
+def candidate(doc, actor: str, target: str, resolved: bool | None = None):
+    found = [c for c in generate_candidates(doc) if c.actor.text == actor and c.target.text == target
+             and (resolved is None or c.resolved == resolved)]
+    assert found, (actor, target)
+    return found[0]
+
+
+@pytest.fixture(scope="module")
+def quinn_doc():
+    return annotate(blank_english(), QUINN, [("Pat Quinn", "GOVERNOR"), ("Springfield", "JURISDICTION"),
+                                             ("Illinois", "JURISDICTION"), ("Secure Communities", "PROGRAM")])
+
+
+# ------------------------------------------------------------------------------------------ the input text
+
+def test_pair_text_marks_and_types_both_arguments(quinn_doc):
+    item = pair_text(candidate(quinn_doc, "Illinois", "Secure Communities"), context=0)
+    assert item.text == "He said @ * jurisdiction * Illinois @ would withdraw from # ^ program ^ Secure Communities #."
+    assert item.text[item.actor_at:].startswith("@ * jurisdiction *")
+    assert item.text[item.target_at:].startswith("# ^ program ^")
+    assert item.side == "Illinois (jurisdiction) ; Secure Communities (program)"
+
+
+def test_pair_text_of_a_resolved_pronoun_marks_the_pronoun_and_names_the_antecedent(quinn_doc):
+    item = pair_text(candidate(quinn_doc, "Pat Quinn", "Secure Communities", resolved=True), context=1)
+    # the previous sentence comes first as context; the pronoun stands marked in the stating sentence
+    assert item.text.startswith("Gov. Pat Quinn spoke in Springfield. @ * governor * He @ said Illinois")
+    assert item.text[item.actor_at:].startswith("@ * governor * He @")
+    assert item.side == "Pat Quinn (governor) ; Secure Communities (program) ; refers to: he"
+
+
+def test_adjacent_arguments_close_the_first_marker_before_opening_the_second():
+    doc = annotate(blank_english(), "Arizona SB 1070 was signed.", [("Arizona", "JURISDICTION"),
+                                                                     ("SB 1070", "PROGRAM")])
+    item = pair_text(candidate(doc, "Arizona", "SB 1070"), context=0)
+    assert "@ * jurisdiction * Arizona @ # ^ program ^ SB 1070 #" in item.text
+
+
+def test_a_long_sentence_is_cut_to_a_window_around_the_arguments():
+    filler = " ".join(f"word{i}" for i in range(3 * WINDOW))
+    text = f"{filler} Pat Quinn rejected Secure Communities {filler}."
+    doc = annotate(blank_english(), text, [("Pat Quinn", "GOVERNOR"), ("Secure Communities", "PROGRAM")])
+    item = pair_text(candidate(doc, "Pat Quinn", "Secure Communities"), context=0)
+    assert len(item.text.split()) < 2 * WINDOW + 20
+    assert "@ * governor * Pat Quinn @ rejected # ^ program ^ Secure Communities #" in item.text
+    assert item.text.split()[0] == f"word{2 * WINDOW}"
+
+
+# ------------------------------------------------------------------------------------------ tokenization
+
+@pytest.fixture(scope="module")
+def tokenizer_json():
+    from scomm_nlp.training.pair_encoder import base_model_dir
+
+    return (base_model_dir() / "tokenizer.json").read_text(encoding="utf-8")
+
+
+def test_inputs_point_at_the_marker_tokens(quinn_doc, tokenizer_json):
+    enc = PairEncoder(b"", tokenizer_json, {"classes": ["NONE", "OPPOSES", "SUPPORTS", "COMPELS"]})
+    items = [pair_text(c, context=1) for c in generate_candidates(quinn_doc)]
+    feed = enc.inputs(items)
+    assert feed["input_ids"].shape[0] == len(items) == feed["pa"].shape[0]
+    at, hash_ = enc.tokenizer.token_to_id("@"), enc.tokenizer.token_to_id("#")
+    rows = np.arange(len(items))
+    assert (feed["input_ids"][rows, feed["pa"]] == at).all()
+    assert (feed["input_ids"][rows, feed["pt"]] == hash_).all()
+    # the pair description is the second segment
+    assert (feed["token_type_ids"].max(axis=1) == 1).all()
+
+
+# ------------------------------------------------------------------------------------------ the network in the component
+
+@pytest.fixture(scope="module")
+def encoder_nlp():
+    """The shipped pipeline with a pair encoder fine-tuned for one pass over six training documents."""
+    from scomm_nlp.pipeline import load_pipeline
+    from scomm_nlp.training.stance import fit_encoder, gold_entity_docs, read_docs
+
+    nlp = load_pipeline(REPO / "models" / "scomm_core")
+    pipe = nlp.get_pipe("scomm_stance")
+    docs = gold_entity_docs(nlp, read_docs([REPO / "annotations" / "train.jsonl"])[:6])
+    fit_encoder(pipe, docs, epochs=1, seed=0)
+    return nlp
+
+
+TEXTS = ["Gov. Pat Quinn said Illinois would withdraw from Secure Communities; ICE Director John Morton answered "
+         "that participation is mandatory for Illinois.",
+         "The Arlington County Board voted against Secure Communities. The sheriff said he would keep honoring "
+         "detainers under 287(g)."]
+
+
+@pytest.mark.slow
+def test_encoder_scores_are_mixed_into_the_chosen_candidates(encoder_nlp):
+    pipe = encoder_nlp.get_pipe("scomm_stance")
+    with encoder_nlp.select_pipes(disable=["scomm_stance"]):
+        doc = encoder_nlp(TEXTS[0])
+    cands, mixed = pipe.score(doc)
+    encoder, pipe.encoder = pipe.encoder, None
+    try:
+        _, linear = pipe.score(doc)
+    finally:
+        pipe.encoder = encoder
+    best = linear[:, 1:].max(axis=1)
+    chosen = best >= pipe.cfg["encoder_min"]
+    assert chosen.any() and (~chosen).any()
+    # rows below encoder_min keep the linear scores; the others move towards the encoder's
+    assert np.allclose(mixed[~chosen], linear[~chosen])
+    enc = encoder.probabilities([c for c, k in zip(cands, chosen) if k])
+    enc = pipe._allowed([c for c, k in zip(cands, chosen) if k], enc)
+    w = pipe.cfg["encoder_weight"]
+    assert np.allclose(mixed[chosen], w * enc + (1 - w) * linear[chosen], atol=1e-5)
+    assert np.allclose(mixed.sum(axis=1), 1.0, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_pipeline_with_encoder_round_trips_through_disk_bytes_and_pickle(encoder_nlp, tmp_path):
+    import spacy
+
+    expected = [doc._.stances for doc in encoder_nlp.pipe(TEXTS)]
+    encoder_nlp.to_disk(tmp_path / "model")
+    folder = tmp_path / "model" / "scomm_stance" / "encoder"
+    assert {p.name for p in folder.iterdir()} == {"model.onnx", "tokenizer.json", "encoder.json"}
+    loaded = spacy.load(tmp_path / "model")
+    assert loaded.get_pipe("scomm_stance").encoder is not None
+    assert [loaded(t)._.stances for t in TEXTS] == expected
+    pipe = loaded.get_pipe("scomm_stance")
+    pipe.from_bytes(encoder_nlp.get_pipe("scomm_stance").to_bytes())
+    assert [loaded(t)._.stances for t in TEXTS] == expected
+    # worker processes get a pickled pipeline: the onnxruntime session is not pickled but rebuilt
+    clone = pickle.loads(pickle.dumps(pipe.encoder))
+    assert clone._session is None
+    probs_a = pipe.encoder.probabilities(pipe.candidates(loaded(TEXTS[0])))
+    probs_b = clone.probabilities(pipe.candidates(loaded(TEXTS[0])))
+    assert np.allclose(probs_a, probs_b)
+
+
+@pytest.mark.slow
+def test_pipe_batches_documents_and_gives_the_same_stances_as_one_by_one(encoder_nlp):
+    one_by_one = [encoder_nlp(t)._.stances for t in TEXTS * 3]
+    batched = [d._.stances for d in encoder_nlp.pipe(TEXTS * 3, batch_size=4)]  # a document alone decides
+    assert batched == one_by_one
+    assert any(one_by_one)
+
+
+@pytest.mark.slow
+def test_encoder_weight_zero_gives_the_linear_scorer_alone(encoder_nlp):
+    pipe = encoder_nlp.get_pipe("scomm_stance")
+    with_encoder = [encoder_nlp(t)._.stances for t in TEXTS]
+    saved = pipe.cfg["encoder_weight"]
+    pipe.cfg["encoder_weight"] = 0.0
+    try:
+        weightless = [encoder_nlp(t)._.stances for t in TEXTS]
+    finally:
+        pipe.cfg["encoder_weight"] = saved
+    encoder, pipe.encoder = pipe.encoder, None
+    try:
+        linear = [encoder_nlp(t)._.stances for t in TEXTS]
+    finally:
+        pipe.encoder = encoder
+    assert weightless == linear
+    assert with_encoder != linear  # scores (at least) differ
+
+
+def test_an_incomplete_encoder_folder_is_named_in_the_error(tmp_path):
+    (tmp_path / "encoder").mkdir()
+    (tmp_path / "encoder" / "encoder.json").write_text("{}")
+    with pytest.raises(ValueError, match="has no model.onnx"):
+        PairEncoder.from_disk(tmp_path / "encoder")
