@@ -22,6 +22,15 @@ SECTION_TOKEN = re.compile(scheme.SECTION_NUMBER_PATTERN)
 EXTRA_INFIXES = (r"(?<=\))-(?=[A-Za-z])",)
 
 
+def suffix_search(nlp: Language):
+    """spaCy's English suffixes, except that the closing parenthesis of a section form is not cut off: a
+    quote or bracket before ``287(g)`` ("\"287(g) lets us ...") makes spaCy strip prefixes and suffixes,
+    and the section rule (a whole-token match) no longer sees the token whole."""
+    guarded = r"(?<![\d)]\([a-z0-9])(?<![\d)]\([a-z0-9]{2})(?<![\d)]\([a-z0-9]{3})\)"
+    suffixes = [guarded if s == "\\)" else s for s in nlp.Defaults.suffixes]
+    return spacy.util.compile_suffix_regex(suffixes).search
+
+
 def infix_finditer():
     """spaCy's English infixes plus :data:`EXTRA_INFIXES`, compiled (so ``Tokenizer.to_disk`` can save it)."""
     return compile_infix_regex(tuple(spacy.lang.en.English.Defaults.infixes) + EXTRA_INFIXES).finditer
@@ -37,7 +46,7 @@ def create_tokenizer():
             nlp.vocab,
             rules=nlp.Defaults.tokenizer_exceptions,
             prefix_search=spacy.util.compile_prefix_regex(nlp.Defaults.prefixes).search,
-            suffix_search=spacy.util.compile_suffix_regex(nlp.Defaults.suffixes).search,
+            suffix_search=suffix_search(nlp),
             infix_finditer=infix_finditer(),
             token_match=SECTION_TOKEN.match,
             url_match=nlp.Defaults.url_match,

@@ -41,6 +41,17 @@ def test_program_section_numbers_are_one_token(nlp):
     assert [e.text for e in doc.ents] == ["287(g)"]
 
 
+@pytest.mark.parametrize("text, tokens", [
+    ('"287(g) lets us hold them," he said.', ['"', "287(g)", "lets"]),
+    ("\u201c287(g) works\u201d", ["\u201c", "287(g)", "works", "\u201d"]),
+    ("(under 212(a)(6))", ["(", "under", "212(a)(6)", ")"]),
+    ("(see page 4) and (a)", ["(", "see", "page", "4", ")", "and", "(", "a", ")"]),
+])
+def test_a_quote_or_bracket_before_a_section_number_does_not_split_it(nlp, text, tokens):
+    got = [t.text for t in nlp.make_doc(text)]
+    assert got[:len(tokens)] == tokens
+
+
 def test_misaligned_span_raises_with_doc_id(nlp):
     adoc = AnnotatedDoc(42, "Quinn spoke.", [Span(1, 0, 3, "GOVERNOR")])
     with pytest.raises(ValueError, match="doc 42"):
