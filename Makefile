@@ -51,10 +51,11 @@ corpus: $(VENV)/.runtime
 
 # Retrain the shipped model from annotations/ (train + dev; the test split is never read) and
 # install it into models/scomm_core (meta.json filled in, MODEL_CARD.md kept). The entity layer trains
-# on train (dev picks the best step); the final stance scorer is refitted on train + dev.
+# on train (dev picks the best step); the final stance scorer (linear model and MiniLM pair encoder) is
+# refitted on train + dev.
 model: $(VENV)/.dev
 	$(VENV)/bin/scomm-nlp train annotations/ --output training/scomm_core --config efficiency --seed 0
-	$(VENV)/bin/scomm-nlp add-stance training/scomm_core/model-best annotations/ --with-dev --seed 0 \
+	$(VENV)/bin/scomm-nlp add-stance training/scomm_core/model-best annotations/ --with-dev --encoder --seed 0 \
 		--output training/scomm_core/model-final
 	$(PY) -m scomm_nlp.training.ship training/scomm_core/model-final models/scomm_core --stance-fitted-on train.jsonl,dev.jsonl
 

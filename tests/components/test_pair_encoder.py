@@ -195,3 +195,63 @@ def test_an_incomplete_encoder_folder_is_named_in_the_error(tmp_path):
     (tmp_path / "encoder" / "encoder.json").write_text("{}")
     with pytest.raises(ValueError, match="has no model.onnx"):
         PairEncoder.from_disk(tmp_path / "encoder")
+
+
+# ------------------------------------------------------------------------------------------ training-set selection
+
+def test_length_batches_cover_every_item_once_in_batches_of_similar_length():
+    from scomm_nlp.training.pair_encoder import _length_batches
+
+    lengths = list(np.random.default_rng(1).integers(5, 500, size=1000))
+    batches = _length_batches(lengths, 16, np.random.default_rng(0))
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(1000))
+    assert max(len(b) for b in batches) == 16
+    # within a batch, lengths are close (sorted windows), much closer than in a random batch
+    spread = np.mean([max(lengths[i] for i in b) - min(lengths[i] for i in b) for b in batches])
+    assert spread < 100
+    again = _length_batches(lengths, 16, np.random.default_rng(0))
+    assert all((a == b).all() for a, b in zip(batches, again))
+
+
+@pytest.fixture(scope="module")
+def gold_docs_and_pipe():
+    from scomm_nlp.pipeline import load_pipeline
+    from scomm_nlp.training.stance import gold_entity_docs, read_docs
+
+    nlp = load_pipeline(REPO / "models" / "scomm_core")
+    docs = gold_entity_docs(nlp, read_docs([REPO / "annotations" / "train.jsonl"])[:9])
+    return docs, nlp.get_pipe("scomm_stance")
+
+
+def test_plausible_candidates_follow_encoder_min_and_leave_the_weights_alone(gold_docs_and_pipe):
+    from scomm_nlp.training.stance import plausible_candidates
+
+    docs, pipe = gold_docs_and_pipe
+    weights, cfg = pipe.weights, dict(pipe.cfg)
+    try:
+        keep = plausible_candidates(pipe, docs)
+        assert [len(k) for k in keep] == [len(pipe.candidates(d)) for d in docs]
+        n_kept = sum(map(sum, keep))
+        assert 0 < n_kept < sum(map(len, keep))
+        pipe.cfg["encoder_min"] = 0.0
+        assert all(all(k) for k in plausible_candidates(pipe, docs))
+        pipe.cfg["encoder_min"] = 10.0
+        assert not any(any(k) for k in plausible_candidates(pipe, docs))
+    finally:
+        pipe.cfg.clear()
+        pipe.cfg.update(cfg)
+    assert pipe.weights is weights
+
+
+def test_encoder_examples_keep_every_gold_stance_and_only_the_flagged_negatives(gold_docs_and_pipe):
+    from scomm_nlp.training.pair_encoder import encoder_examples
+
+    docs, pipe = gold_docs_and_pipe
+    _all, labels = encoder_examples(pipe, docs, context=0)
+    none = [[False] * len(pipe.candidates(d)) for d in docs]
+    _items, gold_only = encoder_examples(pipe, docs, context=0, keep=none)
+    assert len(gold_only) == int((labels != 0).sum()) > 0 and (gold_only != 0).all()
+    first = [[i == 0 for i in range(len(pipe.candidates(d)))] for d in docs]
+    _items, some = encoder_examples(pipe, docs, context=0, keep=first)
+    assert len(gold_only) <= len(some) <= len(gold_only) + len(docs)

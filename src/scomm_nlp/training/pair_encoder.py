@@ -43,16 +43,22 @@ def base_model_dir(package: str = BASE_PACKAGE) -> Path:
     return folder
 
 
-def encoder_examples(pipe: StanceComponent, docs: Sequence[Doc], *, context: int = 1
-                     ) -> tuple[list[PairText], np.ndarray]:
-    """The encoder inputs of every candidate pair of ``docs`` and its gold class index."""
+def encoder_examples(pipe: StanceComponent, docs: Sequence[Doc], *, context: int = 1,
+                     keep: Sequence[Sequence[bool]] | None = None) -> tuple[list[PairText], np.ndarray]:
+    """The encoder inputs of the candidate pairs of ``docs`` and their gold class indices.
+
+    ``keep``: per document, one flag per candidate (in ``pipe.candidates`` order); a candidate is used
+    when its flag is set or it holds a gold stance. Default: every candidate."""
     items, labels = [], []
-    for doc in docs:
+    for d, doc in enumerate(docs):
         gold = {(tuple(r["head"]), tuple(r["child"])): r["type"] for r in doc._.relations or []}
         units = stance_units(doc)
-        for cand in pipe.candidates(doc):
+        for c, cand in enumerate(pipe.candidates(doc)):
+            label = gold.get(cand.key, CLASSES[0])
+            if keep is not None and label == CLASSES[0] and not keep[d][c]:
+                continue
             items.append(pair_text(cand, context=context, units=units))
-            labels.append(CLASSES.index(gold.get(cand.key, CLASSES[0])))
+            labels.append(CLASSES.index(label))
     return items, np.array(labels, dtype=np.int64)
 
 
@@ -110,11 +116,10 @@ def fine_tune_encoder(items: Sequence[PairText], labels: np.ndarray, *, epochs: 
         optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup)))
     loss_fn = nn.CrossEntropyLoss()
     step, started = 0, time.time()
+    lengths = [len(p.text) + len(p.side) for p in items]
     for epoch in range(epochs):
-        order = rng.permutation(len(items))
         total = 0.0
-        for k in range(0, len(order), batch_size):
-            idx = order[k:k + batch_size]
+        for k, idx in enumerate(_length_batches(lengths, batch_size, rng)):
             feed = {name: torch.from_numpy(v) for name, v in encoder.inputs([items[i] for i in idx]).items()}
             loss = loss_fn(model(**feed), torch.from_numpy(labels[idx]))
             loss.backward()
@@ -126,11 +131,23 @@ def fine_tune_encoder(items: Sequence[PairText], labels: np.ndarray, *, epochs: 
             total += loss.item()
             if log and (step % 200 == 0 or step == steps):
                 log(f"encoder epoch {epoch + 1}/{epochs} step {step}/{steps} "
-                    f"loss {total / (k // batch_size + 1):.4f} ({time.time() - started:.0f}s)")
+                    f"loss {total / (k + 1):.4f} ({time.time() - started:.0f}s)")
     model.eval()
     encoder.model_bytes = export_onnx(model, encoder, items[: min(4, len(items))], quantize=quantize)
     encoder.cfg["quantized"] = bool(quantize)
     return encoder
+
+
+def _length_batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
+    """One epoch's batches: a seeded shuffle, then pairs of similar length batched together within
+    windows of 32 batches (less padding, so faster), the batches in a shuffled order."""
+    order = rng.permutation(len(lengths))
+    window = batch_size * 32
+    batches = []
+    for k in range(0, len(order), window):
+        part = sorted(order[k:k + window].tolist(), key=lambda i: lengths[i])
+        batches.extend(np.array(part[j:j + batch_size]) for j in range(0, len(part), batch_size))
+    return [batches[i] for i in rng.permutation(len(batches))]
 
 
 def export_onnx(model, encoder: PairEncoder, sample: Sequence[PairText], *, quantize: bool = True) -> bytes:
