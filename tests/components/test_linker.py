@@ -189,9 +189,21 @@ def test_local_body_with_a_shared_county_name(link):
     assert ids(arkansas, "FAYETTEVILLE") == ["city:ar-fayetteville"]
 
 
-def test_span_cut_before_its_parenthesis(link):
-    found = link('"287(g) lets us work faster," the sheriff said.', "287(g/PROGRAM", "2017-06-16")
-    assert ids(found, "287(g") == ["program:287g"]
+def test_span_cut_before_its_parenthesis():
+    """Older exports can hold a span that stops short of its ")" (the tokenizer used to split "287(g) lets")."""
+    from spacy.tokens import Doc, Span
+
+    register_extensions()
+    nlp = blank_english()
+    linker = Linker(nlp, "scomm_linker", relabel_by_date=True)
+    linker.initialize()
+    doc = Doc(nlp.vocab, words=['"', "287(g", ")", "lets", "us", "work", "faster", ",", '"', "the", "sheriff", "said"])
+    doc._.date = "2017-06-16"
+    doc.ents = [Span(doc, 1, 2, label="PROGRAM")]
+    doc = linker(doc)
+    assert [(e.text, e.kb_id_) for e in doc.ents] == [("287(g", "program:287g")]
+    # the project tokenizer now keeps the closing parenthesis on the span
+    assert "287(g)" in [t.text for t in nlp.make_doc('"287(g) lets us work faster," the sheriff said.')]
 
 
 # ------------------------------------------------------------------ people

@@ -224,23 +224,17 @@ def gold_docs_and_pipe():
     return docs, nlp.get_pipe("scomm_stance")
 
 
-def test_plausible_candidates_follow_encoder_min_and_leave_the_weights_alone(gold_docs_and_pipe):
+def test_plausible_candidates_follow_the_floor_and_leave_the_weights_alone(gold_docs_and_pipe):
     from scomm_nlp.training.stance import plausible_candidates
 
     docs, pipe = gold_docs_and_pipe
-    weights, cfg = pipe.weights, dict(pipe.cfg)
-    try:
-        keep = plausible_candidates(pipe, docs)
-        assert [len(k) for k in keep] == [len(pipe.candidates(d)) for d in docs]
-        n_kept = sum(map(sum, keep))
-        assert 0 < n_kept < sum(map(len, keep))
-        pipe.cfg["encoder_min"] = 0.0
-        assert all(all(k) for k in plausible_candidates(pipe, docs))
-        pipe.cfg["encoder_min"] = 10.0
-        assert not any(any(k) for k in plausible_candidates(pipe, docs))
-    finally:
-        pipe.cfg.clear()
-        pipe.cfg.update(cfg)
+    weights = pipe.weights
+    keep = plausible_candidates(pipe, docs)
+    assert [len(k) for k in keep] == [len(pipe.candidates(d)) for d in docs]
+    n_kept = sum(map(sum, keep))
+    assert 0 < n_kept < sum(map(len, keep))
+    assert all(all(k) for k in plausible_candidates(pipe, docs, floor=0.0))
+    assert not any(any(k) for k in plausible_candidates(pipe, docs, floor=10.0))
     assert pipe.weights is weights
 
 

@@ -111,7 +111,7 @@ class StanceComponent:
 
     def __init__(self, nlp: Language, name: str, *, threshold: float, window: int, max_rank: int,
                  negation: bool, use_parse: bool, n_features: int, list_threshold: float | None = None,
-                 encoder_weight: float = 0.5, encoder_min: float = 0.02):
+                 encoder_weight: float = 0.5, encoder_min: float = 0.2):
         register_extensions()
         self.name = name
         self.cfg = {"threshold": float(threshold), "window": int(window), "max_rank": int(max_rank),
@@ -298,13 +298,13 @@ class StanceComponent:
 @Language.factory(
     "scomm_stance",
     default_config={"threshold": 0.4, "window": 3, "max_rank": 3, "negation": True, "use_parse": True,
-                    "n_features": 262144, "list_threshold": 0.2, "encoder_weight": 0.5, "encoder_min": 0.02},
+                    "n_features": 262144, "list_threshold": 0.2, "encoder_weight": 0.5, "encoder_min": 0.2},
     assigns=["doc._.stances"],
     requires=["doc.ents"],
 )
 def make_stance(nlp: Language, name: str, threshold: float, window: int, max_rank: int, negation: bool,
                 use_parse: bool, n_features: int, list_threshold: Optional[float] = 0.2,
-                encoder_weight: float = 0.5, encoder_min: float = 0.02) -> StanceComponent:
+                encoder_weight: float = 0.5, encoder_min: float = 0.2) -> StanceComponent:
     """Stance scorer over the entities in ``doc.ents`` (fit with ``scomm_nlp.training.stance``)."""
     return StanceComponent(nlp, name, threshold=threshold, window=window, max_rank=max_rank, negation=negation,
                            use_parse=use_parse, n_features=n_features, list_threshold=list_threshold,
