@@ -47,7 +47,6 @@ def main(argv: list[str] | None = None) -> int:
     if pipe.encoder is None:
         parser.error(f"{args.model}: scomm_stance has no pair encoder (add-stance --encoder)")
     classes = pipe.weights.classes
-    stance_cols = [k for k, cls in enumerate(classes) if cls != NONE]
     pipe.cfg["encoder_weight"] = 0.0  # linear probabilities from score(), the encoder's computed here
     rows = []
     for doc in gold_entity_docs(nlp, read_docs([args.data])):
@@ -80,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     minima = ([float(m) for m in args.encoder_min.split(",")] if args.encoder_min else [pipe.cfg["encoder_min"]])
     print(f"{args.data}: {len(rows)} documents, {n_gold} gold stances")
     for minimum in minima:
-        plausible[:] = [lin[:, stance_cols].max(axis=1) >= minimum if len(lin) else None for _g, _c, lin, _e in rows]
+        plausible[:] = [pipe.stance_probability(lin) >= minimum if len(lin) else None for _g, _c, lin, _e in rows]
         read = sum(int(m.sum()) for m in plausible if m is not None)
         total = sum(len(c) for _g, c, _l, _e in rows)
         print(f"encoder_min {minimum}: the encoder reads {read} of {total} candidates ({read / max(1, total):.1%})")

@@ -34,6 +34,18 @@ def test_same_data_and_seed_give_the_same_weights(train_docs):
     assert np.count_nonzero(weights[0].coef) > 100
 
 
+def test_refitting_with_new_settings_writes_them_into_the_saved_config(train_docs, tmp_path):
+    from scomm_nlp.training.stance import train_stance
+
+    nlp = blank_english()
+    train_stance(nlp, train_docs[:10], seed=0)
+    train_stance(nlp, train_docs[:10], seed=0, config={"threshold": 0.45, "encoder_min": 0.3})
+    assert nlp.get_pipe("scomm_stance").cfg["threshold"] == 0.45
+    nlp.to_disk(tmp_path / "p")
+    saved = spacy.util.load_config(tmp_path / "p" / "config.cfg")["components"]["scomm_stance"]
+    assert (saved["threshold"], saved["encoder_min"]) == (0.45, 0.3)
+
+
 def test_training_needs_relations(train_docs):
     from scomm_nlp.training.stance import train_stance
 

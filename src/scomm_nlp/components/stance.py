@@ -157,13 +157,17 @@ class StanceComponent:
         if self.encoder is not None and weight > 0:
             # the encoder reads only the candidates the linear scorer finds at all plausible (the rest could
             # hardly reach the threshold, and the encoder costs a network pass per candidate)
-            best = probs[:, [k for k, cls in enumerate(self.weights.classes) if cls != NONE]].max(axis=1)
-            chosen = np.flatnonzero(best >= self.cfg.get("encoder_min", 0.0))
+            chosen = np.flatnonzero(self.stance_probability(probs) >= self.cfg.get("encoder_min", 0.0))
             if len(chosen):
                 picked = [cands[i] for i in chosen]
                 enc = self._allowed(picked, self._in_class_order(self.encoder.probabilities(picked)))
                 probs[chosen] = weight * enc + (1.0 - weight) * probs[chosen]
         return cands, probs
+
+    def stance_probability(self, probs: np.ndarray) -> np.ndarray:
+        """Per row of ``probs`` (classes in ``self.weights.classes`` order), the probability of its most likely
+        stance type: what ``encoder_min`` is compared with."""
+        return probs[:, [k for k, cls in enumerate(self.weights.classes) if cls != NONE]].max(axis=1)
 
     def _allowed(self, cands: list[Candidate], probs: np.ndarray) -> np.ndarray:
         """``probs`` with the types the scheme forbids for each pair set to zero, rows summing to one."""

@@ -186,8 +186,7 @@ def plausible_candidates(pipe: StanceComponent, docs: Sequence[Doc], *, folds: i
             fit_stance(pipe, [doc for i, doc in enumerate(docs) if i not in held_set], C=C, seed=seed)
             for i in held:
                 _cands, probs = pipe.score(docs[i])
-                stance_cols = [k for k, cls in enumerate(pipe.weights.classes) if cls != NONE]
-                keep[i] = (probs[:, stance_cols].max(axis=1) >= floor).tolist() if len(probs) else []
+                keep[i] = (pipe.stance_probability(probs) >= floor).tolist() if len(probs) else []
     finally:
         pipe.weights, pipe.encoder = weights, encoder
     return keep
@@ -240,11 +239,13 @@ def train_stance(nlp: Language, train: Sequence[Path | str] | Sequence[Annotated
     docs = gold_entity_docs(nlp, adocs)
     fit_stance(pipe, docs, C=C, seed=seed)
     if encoder:
-        pipe.cfg.update(ENCODER_SETTINGS)
-        pipe.cfg.update(config or {})
+        pipe.cfg.update({**ENCODER_SETTINGS, **(config or {})})
         fit_encoder(pipe, docs, seed=seed, log=log, **(encoder_options or {}))
     else:
         pipe.encoder = None
+    # the pipeline's config (config.cfg when saved) states the settings the component runs with
+    pipe_config = nlp.get_pipe_config(name)
+    pipe_config.update({key: value for key, value in pipe.cfg.items() if key in pipe_config})
     return pipe
 
 
