@@ -201,9 +201,15 @@ def add_stance_cmd(
                                        "for a final model once settings are chosen; its dev scores then mean "
                                        "nothing. test* files are never read."),
     encoder: bool = typer.Option(False, "--encoder/--no-encoder",
-                                 help="Also fine-tune the MiniLM pair encoder and mix it into the stance scores "
-                                      "(needs the dev extra: torch, transformers, onnx; tens of minutes on a CPU)."),
+                                 help="Also fine-tune the MiniLM pair encoders and mix them into the stance scores "
+                                      "(needs the dev extra: torch, transformers, onnx; tens of minutes each on a "
+                                      "CPU)."),
     encoder_epochs: int = typer.Option(4, "--encoder-epochs", help="Passes over the candidates (with --encoder)."),
+    encoders: int = typer.Option(2, "--encoders", min=1, max=2,
+                                 help="How many pair encoders (with --encoder): 2 = one reading the candidate's "
+                                      "sentence alone, then one reading it with the sentence before it for the "
+                                      "candidates the first leaves undecided (the shipped model); 1 = the first "
+                                      "only (faster to train)."),
 ) -> None:
     """Fit the stance component on the gold entities of the train files and add it to MODEL
     (dev* files only with --with-dev; test* files never)."""
@@ -213,7 +219,7 @@ def add_stance_cmd(
     train_files = _train_files(annotations, with_dev)
     try:
         nlp = load_pipeline(model)
-        pipe = train_stance(nlp, train_files, syntax=syntax, seed=seed, encoder=encoder,
+        pipe = train_stance(nlp, train_files, syntax=syntax, seed=seed, encoder=encoder, encoders=encoders,
                             encoder_options={"epochs": encoder_epochs}, log=_echo_err)
     except (ValueError, OSError) as exc:
         _echo_err(f"error: {exc}")
@@ -221,7 +227,8 @@ def add_stance_cmd(
     nlp.to_disk(output)
     typer.echo(f"scomm_stance fitted on {', '.join(f.name for f in train_files)} "
                f"({int((pipe.weights.coef != 0).sum())} non-zero weights"
-               + (f", pair encoder {len(pipe.encoder.model_bytes) / 2**20:.1f} MiB" if pipe.encoder else "") + ")")
+               + "".join(f", pair encoder {k + 1} {len(e.model_bytes) / 2**20:.1f} MiB"
+                         for k, e in enumerate(pipe.encoders)) + ")")
     typer.echo(f"saved {' + '.join(nlp.pipe_names)} to {output}")
 
 

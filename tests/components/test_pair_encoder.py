@@ -190,6 +190,86 @@ def test_encoder_weight_zero_gives_the_linear_scorer_alone(encoder_nlp):
     assert with_encoder != linear  # scores (at least) differ
 
 
+@pytest.fixture()
+def two_encoder_nlp(encoder_nlp):
+    """encoder_nlp with a second encoder: the first one's network reading the sentence without context."""
+    pipe = encoder_nlp.get_pipe("scomm_stance")
+    first = pipe.encoder
+    second = PairEncoder(first.model_bytes, first.tokenizer_json, {**first.cfg, "context": 0})
+    pipe.encoders = [first, second]
+    yield encoder_nlp
+    pipe.encoders = [first]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("band", [(0.0, 1.0), (0.35, 0.65), (2.0, 2.0)])
+def test_the_second_encoder_reads_only_the_candidates_the_first_leaves_undecided(two_encoder_nlp, band):
+    pipe = two_encoder_nlp.get_pipe("scomm_stance")
+    with two_encoder_nlp.select_pipes(disable=["scomm_stance"]):
+        doc = two_encoder_nlp(" ".join(TEXTS))
+    saved = pipe.cfg["ensemble_band"]
+    pipe.cfg["ensemble_band"] = list(band)
+    encoders = pipe.encoders
+    try:
+        cands, mixed = pipe.score(doc)
+        pipe.encoders = []
+        _, linear = pipe.score(doc)
+    finally:
+        pipe.encoders = encoders
+        pipe.cfg["ensemble_band"] = saved
+    rows = pipe.encoder_rows(linear)
+    assert 0 < len(rows) < len(cands)
+    first, second = pipe.encoder_probabilities([cands[i] for i in rows])
+    assert not np.allclose(first, second)  # the context sentence changes the input of later sentences
+    w, w_all = pipe.cfg["encoder_weight"], pipe.cfg["ensemble_weight"]
+    one = w * first + (1 - w) * linear[rows]
+    undecided = (pipe.stance_probability(one) >= band[0]) & (pipe.stance_probability(one) <= band[1])
+    expected = one.copy()
+    if undecided.any():
+        # the second encoder sees only the undecided candidates (its 8-bit activations scale per batch)
+        second = pipe.encoder_probabilities([cands[i] for i in rows[undecided]])[1]
+        expected[undecided] = w_all * (first[undecided] + second) / 2 + (1 - w_all) * linear[rows[undecided]]
+    assert np.allclose(mixed[rows], expected, atol=1e-5)
+    others = np.setdiff1d(np.arange(len(cands)), rows)
+    assert np.allclose(mixed[others], linear[others])
+    assert undecided.all() if band == (0.0, 1.0) else not undecided.all()
+    # the rarely used second session must not busy-wait while the first one works
+    assert [e.spinning for e in encoders] == [True, False]
+
+
+@pytest.mark.slow
+def test_two_encoders_round_trip_through_disk_and_bytes_in_order(two_encoder_nlp, tmp_path):
+    import spacy
+
+    expected = [doc._.stances for doc in two_encoder_nlp.pipe(TEXTS)]
+    two_encoder_nlp.to_disk(tmp_path / "model")
+    folder = tmp_path / "model" / "scomm_stance"
+    assert (folder / "encoder").is_dir() and (folder / "encoder_1").is_dir() and not (folder / "encoder_2").exists()
+    loaded = spacy.load(tmp_path / "model")
+    assert [e.cfg["context"] for e in loaded.get_pipe("scomm_stance").encoders] == [1, 0]
+    assert [loaded(t)._.stances for t in TEXTS] == expected
+    pipe = loaded.get_pipe("scomm_stance")
+    pipe.encoders = []
+    pipe.from_bytes(two_encoder_nlp.get_pipe("scomm_stance").to_bytes())
+    assert [e.cfg["context"] for e in pipe.encoders] == [1, 0]
+    assert [loaded(t)._.stances for t in TEXTS] == expected
+
+
+@pytest.mark.slow
+def test_bytes_written_with_a_single_encoder_key_still_load(encoder_nlp):
+    import srsly
+
+    pipe = encoder_nlp.get_pipe("scomm_stance")
+    msg = srsly.msgpack_loads(pipe.to_bytes())
+    old = srsly.msgpack_dumps({"cfg": msg["cfg"], "weights": msg["weights"], "encoder": msg["encoders"][0]})
+    from scomm_nlp.components.stance import StanceComponent
+
+    fresh = StanceComponent(encoder_nlp, "old", **pipe.cfg).from_bytes(old)
+    assert len(fresh.encoders) == 1 and fresh.encoder.model_bytes == pipe.encoder.model_bytes
+    none = srsly.msgpack_dumps({"cfg": msg["cfg"], "weights": msg["weights"], "encoder": None})
+    assert StanceComponent(encoder_nlp, "old", **pipe.cfg).from_bytes(none).encoders == []
+
+
 def test_an_incomplete_encoder_folder_is_named_in_the_error(tmp_path):
     (tmp_path / "encoder").mkdir()
     (tmp_path / "encoder" / "encoder.json").write_text("{}")
@@ -198,6 +278,24 @@ def test_an_incomplete_encoder_folder_is_named_in_the_error(tmp_path):
 
 
 # ------------------------------------------------------------------------------------------ training-set selection
+
+@pytest.mark.slow
+def test_fit_encoders_trains_one_encoder_per_variant_on_the_same_selection(gold_docs_and_pipe):
+    from scomm_nlp.training.stance import fit_encoders
+
+    docs, pipe = gold_docs_and_pipe
+    saved = pipe.encoders
+    lines = []
+    try:
+        encoders = fit_encoders(pipe, docs[:3], variants=({"context": 1}, {"context": 0, "seed_offset": 1}),
+                                epochs=1, log=lines.append)
+        assert pipe.encoders == encoders and [e.cfg["context"] for e in encoders] == [1, 0]
+        assert encoders[0].model_bytes != encoders[1].model_bytes
+        counts = [line.split(":")[1].split(" of ")[0] for line in lines if line.startswith("encoder (context")]
+        assert len(counts) == 2 and counts[0] == counts[1]  # the same candidates, once selected
+    finally:
+        pipe.encoders = saved
+
 
 def test_length_batches_cover_every_item_once_in_batches_of_similar_length():
     from scomm_nlp.training.pair_encoder import _length_batches

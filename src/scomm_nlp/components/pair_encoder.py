@@ -102,6 +102,20 @@ class PairEncoder:
         self.cfg = {"max_length": 160, "context": 1, "batch_size": 32, "classes": None, **cfg}
         self._session = None
         self._tokenizer = None
+        self._spinning = True
+
+    @property
+    def spinning(self) -> bool:
+        """Whether the runtime's threads busy-wait between runs: faster for an encoder that runs all the time,
+        much slower when another session then runs on the same cores (its waiting threads hold them). The
+        stance component lets its first encoder spin and not the others. Changing it rebuilds the session."""
+        return self._spinning
+
+    @spinning.setter
+    def spinning(self, value: bool) -> None:
+        if bool(value) != self._spinning:
+            self._spinning = bool(value)
+            self._session = None
 
     def __getstate__(self) -> dict:
         # an onnxruntime session cannot be pickled (worker processes, Dask): each process makes its own
@@ -129,6 +143,8 @@ class PairEncoder:
             options.intra_op_num_threads = int(self.cfg.get("threads", 0) or 0)
             options.inter_op_num_threads = 1
             options.log_severity_level = 3
+            if not self._spinning:
+                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             self._session = ort.InferenceSession(self.model_bytes, options, providers=["CPUExecutionProvider"])
         return self._session
 

@@ -5,10 +5,13 @@ The component builds candidate (actor, target) pairs allowed by
 references resolved to the nearest preceding named mention, guideline rule 2.6), describes each pair
 by hashed lexical, negation, reported-speech and (when the document has a parse) dependency
 features, and scores it with a multinomial logistic regression over {none, OPPOSES, SUPPORTS,
-COMPELS}. When the component carries a fine-tuned pair encoder
-(:mod:`scomm_nlp.components.pair_encoder`, which reads the candidate's sentence with both arguments
-marked), the encoder's probabilities are mixed in with weight ``encoder_weight`` for every candidate
-the linear scorer gives at least ``encoder_min``. The weights are fitted by
+COMPELS}. When the component carries fine-tuned pair encoders
+(:mod:`scomm_nlp.components.pair_encoder`, each reading the candidate's sentence with both arguments
+marked), the first encoder's probabilities are mixed in with weight ``encoder_weight`` for every
+candidate the linear scorer gives at least ``encoder_min``; further encoders (the shipped model's first
+encoder reads the stating sentence alone, its second one also the sentence before it) are consulted
+only for the candidates that mix leaves undecided (stance probability inside ``ensemble_band``), which
+then get the mean of all encoders with weight ``ensemble_weight``. The weights are fitted by
 :mod:`scomm_nlp.training.stance` and saved with the pipeline.
 A predicted stance spreads to the other members of a coordinated actor or target list in the same
 sentence ("Santa Clara County and San Francisco sued") that score at least ``list_threshold``.
@@ -24,7 +27,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Callable, Iterable, Optional
+from typing import Callable, Iterable, List, Optional, Sequence
 
 import numpy as np
 import srsly
@@ -111,16 +114,29 @@ class StanceComponent:
 
     def __init__(self, nlp: Language, name: str, *, threshold: float, window: int, max_rank: int,
                  negation: bool, use_parse: bool, n_features: int, list_threshold: float | None = None,
-                 encoder_weight: float = 0.5, encoder_min: float = 0.2):
+                 encoder_weight: float = 0.5, encoder_min: float = 0.2, ensemble_weight: float = 0.6,
+                 ensemble_band: Sequence[float] = (0.35, 0.65)):
         register_extensions()
         self.name = name
         self.cfg = {"threshold": float(threshold), "window": int(window), "max_rank": int(max_rank),
                     "negation": bool(negation), "use_parse": bool(use_parse), "n_features": int(n_features),
                     "list_threshold": None if list_threshold is None else float(list_threshold),
-                    "encoder_weight": float(encoder_weight), "encoder_min": float(encoder_min)}
+                    "encoder_weight": float(encoder_weight), "encoder_min": float(encoder_min),
+                    "ensemble_weight": float(ensemble_weight), "ensemble_band": [float(x) for x in ensemble_band]}
+        if len(self.cfg["ensemble_band"]) != 2:
+            raise ValueError(f"{name}: ensemble_band must be [low, high], got {ensemble_band!r}")
         self.weights: StanceWeights | None = None
-        #: the fine-tuned pair encoder, when the component was trained with one
-        self.encoder: PairEncoder | None = None
+        #: the fine-tuned pair encoders: none, one, or a first one and others for undecided candidates
+        self.encoders: list[PairEncoder] = []
+
+    @property
+    def encoder(self) -> PairEncoder | None:
+        """The first pair encoder, or None; setting it replaces all encoders by this one (None: no encoder)."""
+        return self.encoders[0] if self.encoders else None
+
+    @encoder.setter
+    def encoder(self, value: PairEncoder | None) -> None:
+        self.encoders = [] if value is None else [value]
 
     # ------------------------------------------------------------------ configuration views
 
@@ -151,18 +167,66 @@ class StanceComponent:
         featurize = self.featurizer  # one Featurizer per document: it caches per-document facts
         # sorted: the features come partly from sets of strings, whose order changes from one process to the
         # next (hash randomisation); summing float32 weights in another order changes the last digits
-        probs = self._allowed(cands, self.weights.probabilities_of_columns(
+        linear = self._allowed(cands, self.weights.probabilities_of_columns(
             [sorted(hashed_columns(featurize(c), n_features)) for c in cands]))
-        weight = self.cfg.get("encoder_weight", 0.0)
-        if self.encoder is not None and weight > 0:
-            # the encoder reads only the candidates the linear scorer finds at all plausible (the rest could
-            # hardly reach the threshold, and the encoder costs a network pass per candidate)
-            chosen = np.flatnonzero(self.stance_probability(probs) >= self.cfg.get("encoder_min", 0.0))
-            if len(chosen):
-                picked = [cands[i] for i in chosen]
-                enc = self._allowed(picked, self._in_class_order(self.encoder.probabilities(picked)))
-                probs[chosen] = weight * enc + (1.0 - weight) * probs[chosen]
-        return cands, probs
+        if not self.encoders or self.cfg.get("encoder_weight", 0.0) <= 0:
+            return cands, linear
+        return cands, self.combine(linear, lambda k, rows: self._encode(k, [cands[i] for i in rows]))
+
+    def combine(self, linear: np.ndarray, encode: Callable[[int, np.ndarray], np.ndarray], *,
+                encoder_min: float | None = None, weight: float | None = None, ensemble_weight: float | None = None,
+                band: Sequence[float] | None = None) -> np.ndarray:
+        """The linear probabilities with the encoders mixed in (settings default to ``self.cfg``).
+
+        ``encode(k, rows)`` gives encoder ``k``'s probabilities for the candidates at ``rows``. The first encoder
+        reads the candidates the linear scorer gives at least ``encoder_min`` (the rest could hardly reach the
+        threshold, and an encoder costs a network pass per candidate), mixed with ``weight``; the others read only
+        those whose mixed stance probability lies inside ``band``, which then get the mean of all encoders mixed
+        with ``ensemble_weight``."""
+        rows = self.encoder_rows(linear, encoder_min)
+        if not len(rows) or not self.encoders:
+            return linear
+        first = encode(0, rows)
+        probs = self.mix(linear, rows, [first], weight)
+        if len(self.encoders) > 1:
+            low, high = self.cfg["ensemble_band"] if band is None else band
+            undecided = self.stance_probability(probs[rows])
+            pos = np.flatnonzero((undecided >= low) & (undecided <= high))
+            if len(pos):
+                chosen = rows[pos]
+                encoded = [first[pos]] + [encode(k, chosen) for k in range(1, len(self.encoders))]
+                weight_all = self.cfg["ensemble_weight"] if ensemble_weight is None else ensemble_weight
+                probs[chosen] = self.mix(linear, chosen, encoded, weight_all)[chosen]
+        return probs
+
+    def encoder_rows(self, linear: np.ndarray, encoder_min: float | None = None) -> np.ndarray:
+        """Indices of the candidates the encoders read: linear stance probability >= ``encoder_min``."""
+        minimum = self.cfg.get("encoder_min", 0.0) if encoder_min is None else encoder_min
+        return np.flatnonzero(self.stance_probability(linear) >= minimum)
+
+    def encoder_probabilities(self, cands: list[Candidate]) -> list[np.ndarray]:
+        """Each encoder's class probabilities for all of ``cands`` (columns in ``self.weights.classes`` order,
+        forbidden types set to zero): what :meth:`combine` reads, computed up front (for tuning)."""
+        return [self._encode(k, cands) for k in range(len(self.encoders))]
+
+    def _encode(self, k: int, cands: list[Candidate]) -> np.ndarray:
+        """Encoder ``k``'s probabilities for ``cands``, in class order, forbidden types zeroed."""
+        encoder = self.encoders[k]
+        # the first encoder runs for most candidates and busy-waits between its runs (faster); the others run
+        # rarely and must not, or their waiting threads hold the cores the first one needs (PairEncoder.spinning)
+        encoder.spinning = k == 0
+        return self._allowed(cands, self._in_class_order(encoder, encoder.probabilities(cands)))
+
+    def mix(self, linear: np.ndarray, rows: np.ndarray, encoded: list[np.ndarray],
+            weight: float | None = None) -> np.ndarray:
+        """``linear`` with rows ``rows`` mixed with the encoders' probabilities for those rows (``encoded``,
+        one array per encoder): ``(1 - weight) * linear + weight * mean(encoded)``; ``weight`` defaults to
+        ``encoder_weight``."""
+        weight = self.cfg.get("encoder_weight", 0.0) if weight is None else weight
+        probs = linear.copy()
+        if len(rows) and encoded:
+            probs[rows] = weight * (sum(encoded) / len(encoded)) + (1.0 - weight) * linear[rows]
+        return probs
 
     def stance_probability(self, probs: np.ndarray) -> np.ndarray:
         """Per row of ``probs`` (classes in ``self.weights.classes`` order), the probability of its most likely
@@ -178,9 +242,9 @@ class StanceComponent:
         probs /= probs.sum(axis=1, keepdims=True)
         return probs
 
-    def _in_class_order(self, probs: np.ndarray) -> np.ndarray:
-        """The encoder's columns reordered to ``self.weights.classes``."""
-        order = self.encoder.cfg["classes"]
+    def _in_class_order(self, encoder: PairEncoder, probs: np.ndarray) -> np.ndarray:
+        """An encoder's columns reordered to ``self.weights.classes``."""
+        order = encoder.cfg["classes"]
         if list(order) == list(self.weights.classes):
             return probs.astype(np.float32)
         return probs[:, [order.index(cls) for cls in self.weights.classes]].astype(np.float32)
@@ -270,13 +334,16 @@ class StanceComponent:
     def to_bytes(self, *, exclude=tuple()) -> bytes:
         return srsly.msgpack_dumps({"cfg": self.cfg,
                                     "weights": self.weights.to_bytes() if self.weights is not None else None,
-                                    "encoder": self.encoder.to_dict() if self.encoder is not None else None})
+                                    "encoders": [encoder.to_dict() for encoder in self.encoders]})
 
     def from_bytes(self, data: bytes, *, exclude=tuple()) -> "StanceComponent":
         msg = srsly.msgpack_loads(data)
         self.cfg.update(msg["cfg"])
         self.weights = StanceWeights.from_bytes(msg["weights"]) if msg["weights"] is not None else None
-        self.encoder = PairEncoder.from_dict(msg["encoder"]) if msg.get("encoder") is not None else None
+        if "encoders" in msg:
+            self.encoders = [PairEncoder.from_dict(m) for m in msg["encoders"]]
+        else:  # written before there could be several encoders
+            self.encoder = PairEncoder.from_dict(msg["encoder"]) if msg.get("encoder") is not None else None
         return self
 
     def to_disk(self, path, *, exclude=tuple()) -> None:
@@ -285,8 +352,8 @@ class StanceComponent:
         (path / "cfg.json").write_text(json.dumps(self.cfg, indent=2), encoding="utf-8")
         if self.weights is not None:
             (path / "weights.bin").write_bytes(self.weights.to_bytes())
-        if self.encoder is not None:
-            self.encoder.to_disk(path / "encoder")
+        for k, encoder in enumerate(self.encoders):
+            encoder.to_disk(path / encoder_folder(k))
 
     def from_disk(self, path, *, exclude=tuple()) -> "StanceComponent":
         path = Path(path)
@@ -295,21 +362,31 @@ class StanceComponent:
             self.cfg.update(json.loads(cfg_file.read_text(encoding="utf-8")))
         weights = path / "weights.bin"
         self.weights = StanceWeights.from_bytes(weights.read_bytes()) if weights.exists() else None
-        self.encoder = PairEncoder.from_disk(path / "encoder") if (path / "encoder").is_dir() else None
+        self.encoders = []
+        while (path / encoder_folder(len(self.encoders))).is_dir():
+            self.encoders.append(PairEncoder.from_disk(path / encoder_folder(len(self.encoders))))
         return self
+
+
+def encoder_folder(k: int) -> str:
+    """The folder of the ``k``-th pair encoder inside the component's folder: encoder, encoder_1, ..."""
+    return "encoder" if k == 0 else f"encoder_{k}"
 
 
 @Language.factory(
     "scomm_stance",
     default_config={"threshold": 0.4, "window": 3, "max_rank": 3, "negation": True, "use_parse": True,
-                    "n_features": 262144, "list_threshold": 0.2, "encoder_weight": 0.5, "encoder_min": 0.2},
+                    "n_features": 262144, "list_threshold": 0.2, "encoder_weight": 0.5, "encoder_min": 0.2,
+                    "ensemble_weight": 0.6, "ensemble_band": [0.35, 0.65]},
     assigns=["doc._.stances"],
     requires=["doc.ents"],
 )
 def make_stance(nlp: Language, name: str, threshold: float, window: int, max_rank: int, negation: bool,
                 use_parse: bool, n_features: int, list_threshold: Optional[float] = 0.2,
-                encoder_weight: float = 0.5, encoder_min: float = 0.2) -> StanceComponent:
+                encoder_weight: float = 0.5, encoder_min: float = 0.2, ensemble_weight: float = 0.6,
+                ensemble_band: List[float] = [0.35, 0.65]) -> StanceComponent:
     """Stance scorer over the entities in ``doc.ents`` (fit with ``scomm_nlp.training.stance``)."""
     return StanceComponent(nlp, name, threshold=threshold, window=window, max_rank=max_rank, negation=negation,
                            use_parse=use_parse, n_features=n_features, list_threshold=list_threshold,
-                           encoder_weight=encoder_weight, encoder_min=encoder_min)
+                           encoder_weight=encoder_weight, encoder_min=encoder_min, ensemble_weight=ensemble_weight,
+                           ensemble_band=ensemble_band)

