@@ -136,13 +136,10 @@ def stack(nlp, pipe, dev, ddocs) -> None:
     from sklearn.linear_model import LogisticRegression
 
     classes = list(pipe.weights.classes)
-    encoders = pipe.encoders
     rows = []
     for g, d in zip(dev, ddocs):
         set_sentences(d)
-        pipe.encoders = []
-        cands, linear = pipe.score(d)
-        pipe.encoders = encoders
+        cands, linear = pipe.linear_score(d)
         encoded = pipe.encoder_probabilities(cands) if cands else []
         gold_types = {(tuple(r["head"]), tuple(r["child"])): r["type"] for r in d._.relations or []}
         flags = np.array([[c.resolved, c.actor.label_ in ("GOVERNOR", "OFFICIAL"), c.target.label_ == "PROGRAM"]

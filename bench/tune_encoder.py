@@ -61,9 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     for doc in gold_entity_docs(nlp, read_docs([args.data])):
         set_sentences(doc)
         gold = {(tuple(r["head"]), tuple(r["child"])): r["type"] for r in doc._.relations or []}
-        pipe.encoders = []  # linear probabilities from score(), the encoders' computed here for every candidate
-        cands, linear = pipe.score(doc)
-        pipe.encoders = encoders
+        cands, linear = pipe.linear_score(doc)  # the encoders' probabilities computed here for every candidate
         rows.append((gold, cands, linear, pipe.encoder_probabilities(cands) if cands else []))
     plausible: list = []
 

@@ -156,7 +156,15 @@ class StanceComponent:
 
     def score(self, doc: Doc) -> tuple[list[Candidate], np.ndarray]:
         """Candidates and their class probabilities (columns in ``self.weights.classes`` order),
-        with the types the scheme forbids for a pair set to zero."""
+        with the types the scheme forbids for a pair set to zero: the linear scorer's, with the pair encoders
+        mixed in (:meth:`combine`)."""
+        cands, linear = self.linear_score(doc)
+        if not cands or not self.encoders or self.cfg.get("encoder_weight", 0.0) <= 0:
+            return cands, linear
+        return cands, self.combine(linear, lambda k, rows: self._encode(k, [cands[i] for i in rows]))
+
+    def linear_score(self, doc: Doc) -> tuple[list[Candidate], np.ndarray]:
+        """Candidates and the linear scorer's class probabilities alone (forbidden types set to zero)."""
         if self.weights is None:
             raise ValueError(f"the {self.name!r} component has no trained weights: train it with "
                              "`scomm-nlp train` or scomm_nlp.training.stance.train_stance()")
@@ -167,11 +175,8 @@ class StanceComponent:
         featurize = self.featurizer  # one Featurizer per document: it caches per-document facts
         # sorted: the features come partly from sets of strings, whose order changes from one process to the
         # next (hash randomisation); summing float32 weights in another order changes the last digits
-        linear = self._allowed(cands, self.weights.probabilities_of_columns(
+        return cands, self._allowed(cands, self.weights.probabilities_of_columns(
             [sorted(hashed_columns(featurize(c), n_features)) for c in cands]))
-        if not self.encoders or self.cfg.get("encoder_weight", 0.0) <= 0:
-            return cands, linear
-        return cands, self.combine(linear, lambda k, rows: self._encode(k, [cands[i] for i in rows]))
 
     def combine(self, linear: np.ndarray, encode: Callable[[int, np.ndarray], np.ndarray], *,
                 encoder_min: float | None = None, weight: float | None = None, ensemble_weight: float | None = None,

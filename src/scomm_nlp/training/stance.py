@@ -184,18 +184,17 @@ def plausible_candidates(pipe: StanceComponent, docs: Sequence[Doc], *, folds: i
     ``floor``, well below ``encoder_min``. ``pipe.weights`` is left as it was."""
     from scomm_nlp.training.stance_cv import document_folds
 
-    weights, encoders = pipe.weights, pipe.encoders
+    weights = pipe.weights
     keep: list[list[bool]] = [[] for _ in docs]
     try:
-        pipe.encoders = []
         for held in document_folds(list(range(len(docs))), min(folds, len(docs)), seed=seed):
             held_set = set(held)
             fit_stance(pipe, [doc for i, doc in enumerate(docs) if i not in held_set], C=C, seed=seed)
             for i in held:
-                _cands, probs = pipe.score(docs[i])
+                _cands, probs = pipe.linear_score(docs[i])
                 keep[i] = (pipe.stance_probability(probs) >= floor).tolist() if len(probs) else []
     finally:
-        pipe.weights, pipe.encoders = weights, encoders
+        pipe.weights = weights
     return keep
 
 
@@ -211,9 +210,10 @@ def fit_encoder(pipe: StanceComponent, docs: Sequence[Doc], *, seed: int = 0, lo
     max_length, context, quantize)."""
     from scomm_nlp.training.pair_encoder import encoder_examples, fine_tune_encoder
 
-    if select and keep is None:
+    if not select:
+        keep = None
+    elif keep is None:
         keep = plausible_candidates(pipe, docs, seed=seed)
-    keep = keep if select else None
     items, labels = encoder_examples(pipe, docs, context=options.get("context", 1), keep=keep)
     if log:
         total = sum(len(k) for k in keep) if keep is not None else len(items)
