@@ -19,13 +19,7 @@ import argparse
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-try:
-    import scomm_nlp  # noqa: F401
-except ImportError:  # run from a checkout without installing
-    sys.path.insert(0, str(REPO / "src"))
-
-from _common import load_baseline, machine_line, words_per_second  # noqa: E402
+from _common import REPO, load_baseline, machine_line, words_per_second  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,15 +24,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-try:
-    import scomm_nlp  # noqa: F401
-except ImportError:  # run from a checkout without installing
-    sys.path.insert(0, str(REPO / "src"))
-
-from _common import words_per_second  # noqa: E402
+from _common import REPO, words_per_second  # noqa: E402
 
 from scomm_nlp import scheme  # noqa: E402
 from scomm_nlp.components.stance_features import cue_classes, stance_units  # noqa: E402

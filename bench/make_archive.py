@@ -28,9 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator
 
-REPO = Path(__file__).resolve().parent.parent
-if str(REPO / "src") not in sys.path:
-    sys.path.insert(0, str(REPO / "src"))
+from _common import REPO  # noqa: E402  (also puts src/ on the path)
 
 #: A run of capitalised words (names are looked up inside it).
 CAPITALISED = re.compile(r"[A-Z][\w.'&-]*(?:[ ][A-Z][\w.'&-]*)*")

@@ -29,13 +29,9 @@ import sys
 from collections import defaultdict
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-try:
-    import scomm_nlp  # noqa: F401
-except ImportError:  # run from a checkout without installing
-    sys.path.insert(0, str(REPO / "src"))
-
 import numpy as np  # noqa: E402
+
+from _common import REPO  # noqa: E402  (also puts src/ on the path)
 
 from scomm_nlp.components.stance import NONE  # noqa: E402
 from scomm_nlp.components.stance_features import set_sentences  # noqa: E402
@@ -168,7 +164,7 @@ def stack(nlp, pipe, dev, ddocs) -> None:
                                                                np.concatenate([rows[i][6] for i in fit]))
             for i in range(k, len(rows), 5):
                 cands, linear, X = rows[i][2], rows[i][3], rows[i][5]
-                out[i] = pipe._allowed(cands, model.predict_proba(X).astype(np.float32)) if len(cands) else linear
+                out[i] = pipe.drop_forbidden_types(cands, model.predict_proba(X).astype(np.float32)) if len(cands) else linear
         for threshold in (0.4, 0.45, 0.5, 0.55):
             print(f"stacker C {C}, threshold {threshold}: {_f(score(lambda i: out[i], threshold))}")
 
@@ -185,12 +181,12 @@ def main(argv: list[str] | None = None) -> int:
 
     from scomm_nlp.pipeline import load_pipeline
     from scomm_nlp.training.stance import gold_entity_docs, read_docs
-    from scomm_nlp.training.stance_eval import _linker
+    from scomm_nlp.data.links import linker_for
 
     nlp = load_pipeline(args.model)
     pipe = nlp.get_pipe("scomm_stance")
     dev = read_docs([args.data])
-    ddocs = gold_entity_docs(nlp, dev, linker=_linker(nlp))
+    ddocs = gold_entity_docs(nlp, dev, linker=linker_for(nlp))
     if args.variant == "curve":
         train = read_docs([args.train])
         curve(nlp, pipe, train, gold_entity_docs(nlp, train), dev, ddocs)

@@ -17,12 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
-try:
-    import scomm_nlp  # noqa: F401
-except ImportError:  # run from a checkout without installing
-    sys.path.insert(0, str(REPO / "src"))
 
+from _common import REPO  # noqa: E402  (also puts src/ on the path)
 
 from scomm_nlp.components.stance import NONE  # noqa: E402
 from scomm_nlp.components.stance_features import set_sentences  # noqa: E402

@@ -135,7 +135,7 @@ def test_encoder_scores_are_mixed_into_the_chosen_candidates(encoder_nlp):
     # rows below encoder_min keep the linear scores; the others move towards the encoder's
     assert np.allclose(mixed[~chosen], linear[~chosen])
     enc = encoder.probabilities([c for c, k in zip(cands, chosen) if k])
-    enc = pipe._allowed([c for c, k in zip(cands, chosen) if k], enc)
+    enc = pipe.drop_forbidden_types([c for c, k in zip(cands, chosen) if k], enc)
     w = pipe.cfg["encoder_weight"]
     assert np.allclose(mixed[chosen], w * enc + (1 - w) * linear[chosen], atol=1e-5)
     assert np.allclose(mixed.sum(axis=1), 1.0, atol=1e-5)

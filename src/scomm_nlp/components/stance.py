@@ -175,7 +175,7 @@ class StanceComponent:
         featurize = self.featurizer  # one Featurizer per document: it caches per-document facts
         # sorted: the features come partly from sets of strings, whose order changes from one process to the
         # next (hash randomisation); summing float32 weights in another order changes the last digits
-        return cands, self._allowed(cands, self.weights.probabilities_of_columns(
+        return cands, self.drop_forbidden_types(cands, self.weights.probabilities_of_columns(
             [sorted(hashed_columns(featurize(c), n_features)) for c in cands]))
 
     def combine(self, linear: np.ndarray, encode: Callable[[int, np.ndarray], np.ndarray], *,
@@ -220,7 +220,7 @@ class StanceComponent:
         # the first encoder runs for most candidates and busy-waits between its runs (faster); the others run
         # rarely and must not, or their waiting threads hold the cores the first one needs (PairEncoder.spinning)
         encoder.spinning = k == 0
-        return self._allowed(cands, self._in_class_order(encoder, encoder.probabilities(cands)))
+        return self.drop_forbidden_types(cands, self._in_class_order(encoder, encoder.probabilities(cands)))
 
     def mix(self, linear: np.ndarray, rows: np.ndarray, encoded: list[np.ndarray],
             weight: float | None = None) -> np.ndarray:
@@ -238,8 +238,9 @@ class StanceComponent:
         stance type: what ``encoder_min`` is compared with."""
         return probs[:, [k for k, cls in enumerate(self.weights.classes) if cls != NONE]].max(axis=1)
 
-    def _allowed(self, cands: list[Candidate], probs: np.ndarray) -> np.ndarray:
-        """``probs`` with the types the scheme forbids for each pair set to zero, rows summing to one."""
+    def drop_forbidden_types(self, cands: list[Candidate], probs: np.ndarray) -> np.ndarray:
+        """``probs`` (changed in place and returned) with the types the scheme forbids for each pair set to zero,
+        rows summing to one."""
         for i, c in enumerate(cands):
             for j, cls in enumerate(self.weights.classes):
                 if cls != NONE and not scheme.relation_allowed(cls, c.actor.label_, c.target.label_):

@@ -235,7 +235,7 @@ def sync_links(links: Iterable[Link], docs: Iterable[AnnotatedDoc], nlp=None) ->
             import spacy
 
             nlp = spacy.blank("en")
-        proposed = link_gold_spans(nlp, need, linker=find_linker(nlp) or _standalone_linker())
+        proposed = link_gold_spans(nlp, need, linker=linker_for(nlp))
         for doc in need:
             for (start, end, label), kb_id in proposed[doc.id].items():
                 if (start, end) in keep.get(doc.id, set()):
@@ -247,7 +247,11 @@ def sync_links(links: Iterable[Link], docs: Iterable[AnnotatedDoc], nlp=None) ->
     return records, counts
 
 
-def _standalone_linker():
+def linker_for(nlp):
+    """The pipeline's ``scomm_linker`` component, or a stand-alone one (default settings) when it has none."""
+    found = find_linker(nlp)
+    if found is not None:
+        return found
     import spacy
 
     import scomm_nlp.components  # noqa: F401  (registers the factories)

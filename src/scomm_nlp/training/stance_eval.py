@@ -18,6 +18,7 @@ from typing import Iterable, Sequence
 
 from scomm_nlp import scheme
 from scomm_nlp.data.agreement import PRF, relation_set
+from scomm_nlp.data.links import linker_for
 from scomm_nlp.data.records import AnnotatedDoc
 
 NO_RELATION = "none"
@@ -81,17 +82,6 @@ def span_canonicals(doc) -> dict[tuple[int, int], str]:
     return {(e.start_char, e.end_char): (e._.canonical or e.text) for e in doc.ents}
 
 
-def _linker(nlp):
-    if "scomm_linker" in nlp.pipe_names:
-        return nlp.get_pipe("scomm_linker")
-    import spacy
-
-    import scomm_nlp.components  # noqa: F401
-
-    blank = spacy.blank("en")
-    return blank.add_pipe("scomm_linker")
-
-
 def _stance_pipe(nlp):
     """The component that writes ``doc._.stances`` (scomm_stance, scomm_stance_nn), if any."""
     for name, proc in nlp.pipeline:
@@ -123,7 +113,7 @@ def stance_report(nlp, gold: Sequence[AnnotatedDoc], pred: Sequence[AnnotatedDoc
     gold_sets = [relation_set(g) for g in gold]
     pred_sets = [relation_set(p) for p in pred]
     report = {"end_to_end": prf_table(gold_sets, pred_sets), "confusion": confusion_matrix(gold_sets, pred_sets)}
-    linker = _linker(nlp)
+    linker = linker_for(nlp)
     stance = _stance_pipe(nlp)
     gdocs = gold_entity_docs(nlp, gold, linker=linker)
     pred_canon = []
