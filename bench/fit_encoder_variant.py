@@ -14,10 +14,10 @@ from __future__ import annotations
 import argparse
 import time
 
-from _common import REPO  # noqa: E402  (also puts src/ on the path)
+from _common import REPO  # also puts src/ on the path
 
-from scomm_nlp.pipeline import load_pipeline  # noqa: E402
-from scomm_nlp.training.stance import (  # noqa: E402
+from scomm_nlp.pipeline import load_pipeline
+from scomm_nlp.training.stance import (
     fit_encoder, gold_entity_docs, plausible_candidates, read_docs, train_stance)
 
 

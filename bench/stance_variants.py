@@ -164,7 +164,10 @@ def stack(nlp, pipe, dev, ddocs) -> None:
                                                                np.concatenate([rows[i][6] for i in fit]))
             for i in range(k, len(rows), 5):
                 cands, linear, X = rows[i][2], rows[i][3], rows[i][5]
-                out[i] = pipe.drop_forbidden_types(cands, model.predict_proba(X).astype(np.float32)) if len(cands) else linear
+                if len(cands):
+                    out[i] = pipe.drop_forbidden_types(cands, model.predict_proba(X).astype(np.float32))
+                else:
+                    out[i] = linear
         for threshold in (0.4, 0.45, 0.5, 0.55):
             print(f"stacker C {C}, threshold {threshold}: {_f(score(lambda i: out[i], threshold))}")
 

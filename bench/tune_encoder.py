@@ -17,7 +17,6 @@ import argparse
 import sys
 from pathlib import Path
 
-
 from _common import REPO  # noqa: E402  (also puts src/ on the path)
 
 from scomm_nlp.components.stance import NONE  # noqa: E402

@@ -1,31 +1,18 @@
 """bench/fit_encoder_variant.py: its options reach the encoder fit (the fit itself is exercised by the
 pair-encoder tests)."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
+import fit_encoder_variant  # bench/ is on the path (conftest.py)
 import pytest
-
-REPO = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(REPO / "bench"))
-
-
-def _load():
-    spec = importlib.util.spec_from_file_location("fit_encoder_variant", REPO / "bench" / "fit_encoder_variant.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_needs_an_output_folder(capsys):
     with pytest.raises(SystemExit):
-        _load().main(["--model", "m"])
+        fit_encoder_variant.main(["--model", "m"])
     assert "--out" in capsys.readouterr().err
 
 
 def test_passes_the_options_to_fit_encoder(monkeypatch, tmp_path):
-    script = _load()
+    script = fit_encoder_variant
     calls = {}
 
     class Encoder:
