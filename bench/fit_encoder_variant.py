@@ -17,6 +17,7 @@ import time
 from _common import REPO  # also puts src/ on the path
 
 from scomm_nlp.pipeline import load_pipeline
+from scomm_nlp.training.pair_encoder import DEFAULT_LEARNING_RATE
 from scomm_nlp.training.stance import (
     fit_encoder, gold_entity_docs, plausible_candidates, read_docs, train_stance)
 
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True)
     parser.add_argument("--context", type=int, default=0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--learning-rate", type=float, default=5e-5)
+    parser.add_argument("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE)
     parser.add_argument("--epochs", type=int, default=4)
     args = parser.parse_args(argv)
 
