@@ -17,10 +17,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from _common import REPO  # noqa: E402  (also puts src/ on the path)
+from _common import REPO  # also puts src/ on the path
 
-from scomm_nlp.components.stance import NONE  # noqa: E402
-from scomm_nlp.components.stance_features import set_sentences  # noqa: E402
+from scomm_nlp.components.stance import NONE
+from scomm_nlp.components.stance_features import set_sentences
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -35,7 +35,7 @@ def test_passes_the_options_to_fit_encoder(monkeypatch, tmp_path):
 
     monkeypatch.setattr(script, "fit_encoder", fit)
     assert script.main(["--model", "m", "--out", str(tmp_path / "enc"), "--linear-out", str(tmp_path / "lin"),
-                        "--context", "1", "--seed", "3", "--learning-rate", "1e-4"]) == 0
+                        "--context", "1", "--seed", "3", "--learning-rate", "3e-5"]) == 0
     options = calls["options"]
-    assert (options["context"], options["seed"], options["learning_rate"], options["keep"]) == (1, 3, 1e-4, [[True]])
+    assert (options["context"], options["seed"], options["learning_rate"], options["keep"]) == (1, 3, 3e-5, [[True]])
     assert calls["saved"] == str(tmp_path / "enc") and calls["linear"] == str(tmp_path / "lin")

@@ -32,10 +32,11 @@ SYNTAX_PIPES = ("tagger", "parser", "attribute_ruler", "lemmatizer")
 DEFAULT_C = 0.5
 #: The pair encoders an encoder-backed scorer is trained with: first one reading the candidate's stating sentence
 #: alone, then one reading it with the sentence before it (about 1.7x the cost per candidate), which the component
-#: consults only for the candidates the first leaves undecided. On the dev split (gold entities, encoders fitted on
-#: train, encoder_min 0.2): linear scorer 0.739; with the sentence-alone encoder 0.775, with the context encoder
-#: alone 0.784; both this way 0.794, the second reading 125 of the 563 candidates the first reads, and the
-#: pipeline faster than with the context encoder alone (STANCE_COMPARISON.md, section d).
+#: consults only for the candidates the first leaves undecided. On the dev split before the sweep adjudication
+#: (gold entities, encoders fitted on train at lr 5e-5, encoder_min 0.2): linear scorer 0.739; with the
+#: sentence-alone encoder 0.775, with the context encoder alone 0.784; both this way 0.794, the second reading
+#: 125 of the 563 candidates the first reads, and the pipeline faster than with the context encoder alone
+#: (STANCE_COMPARISON.md, section d; at lr 1e-4 on the adjudicated corpus both give 0.792).
 ENCODER_VARIANTS: tuple[dict, ...] = ({"context": 0, "seed_offset": 1}, {"context": 1, "seed_offset": 0})
 #: Component settings for a scorer with pair encoders (chosen on the dev split with the encoders fitted on train,
 #: gold entities; the ensemble settings are the factory's: ensemble_weight 0.6, ensemble_band 0.35-0.65).
