@@ -12,14 +12,14 @@ from scomm_nlp.tokenizer import blank_english
 
 
 @pytest.fixture(scope="module")
-def link():
+def linked():
     register_extensions()
     nlp = blank_english()
     linker = Linker(nlp, "scomm_linker", relabel_by_date=True)
     linker.initialize()
 
-    def run(text: str, marks: str, date: str | None = None) -> list[tuple[str, str | None]]:
-        """``marks`` lists the spans as "Text/LABEL" separated by " | ", in order of appearance."""
+    def run(text: str, marks: str, date: str | None = None):
+        """The linked Doc; ``marks`` lists the spans as "Text/LABEL" separated by " | ", in order of appearance."""
         doc = nlp.make_doc(text)
         doc._.date = date
         spans, at = [], 0
@@ -31,10 +31,21 @@ def link():
             spans.append(span)
             at = start + len(surface)
         doc.ents = spans
-        doc = linker(doc)
-        return [(e.text, e.kb_id_ or None) for e in doc.ents]
+        return linker(doc)
 
     return run
+
+
+@pytest.fixture(scope="module")
+def link(linked):
+    """(text, kb id or None) for each entity."""
+    return lambda *args: [(e.text, e.kb_id_ or None) for e in linked(*args).ents]
+
+
+@pytest.fixture(scope="module")
+def canonical(linked):
+    """(text, canonical name) for each entity."""
+    return lambda *args: [(e.text, e._.canonical) for e in linked(*args).ents]
 
 
 def ids(found, text):
@@ -227,3 +238,37 @@ def test_sitting_president_by_surname_only(link):
                  "2014-11-21")
     assert ids(found, "Obama") == ["person:barack-obama"]
     assert ids(link("Scott thanked her for her service.", "Scott/OFFICIAL", "2015-02-12"), "Scott") == [None]
+
+
+# ------------------------------------------------------------------ canonical names outside the knowledge base
+
+def test_short_form_of_an_unlisted_person_takes_the_full_name(canonical):
+    found = canonical("County Commissioner Maria Okafor-Lindqvist voted no. OKAFOR-LINDQVIST: We will not sign. "
+                      "Later Okafor-Lindqvist said the vote stands.",
+                      "Maria Okafor-Lindqvist/OFFICIAL | OKAFOR-LINDQVIST/OFFICIAL | Okafor-Lindqvist/OFFICIAL")
+    assert [c for _, c in found] == ["Maria Okafor-Lindqvist"] * 3
+
+
+def test_short_form_before_the_full_name_and_of_a_group(canonical):
+    found = canonical("Tillbrook said the ordinance goes too far. State Sen. Dana Tillbrook, a Democrat, filed the "
+                      "repeal with the Harbor Valley Workers Alliance; the Alliance and Harbor Valley Workers backed "
+                      "it.", "Tillbrook/OFFICIAL | Dana Tillbrook/OFFICIAL | Harbor Valley Workers Alliance/GROUP | "
+                      "Alliance/GROUP | Harbor Valley Workers/GROUP")
+    assert dict(found)["Tillbrook"] == "Dana Tillbrook"
+    assert dict(found)["Alliance"] == "Harbor Valley Workers Alliance"
+    assert dict(found)["Harbor Valley Workers"] == "Harbor Valley Workers Alliance"
+
+
+def test_unlisted_names_that_do_not_abbreviate_keep_their_text(canonical):
+    found = canonical("Dana Tillbrook and Chris Tillman spoke; Tillman left, and the Workers Alliance stayed with "
+                      "the Farm Bureau.", "Dana Tillbrook/OFFICIAL | Chris Tillman/OFFICIAL | Tillman/OFFICIAL | "
+                      "Workers Alliance/GROUP | Farm Bureau/GROUP")
+    assert dict(found) == {"Dana Tillbrook": "Dana Tillbrook", "Chris Tillman": "Chris Tillman",
+                           "Tillman": "Chris Tillman", "Workers Alliance": "Workers Alliance",
+                           "Farm Bureau": "Farm Bureau"}
+
+
+def test_a_linked_entry_keeps_its_knowledge_base_name(canonical):
+    found = canonical("Gov. Andrew Cuomo said the state would stop; Cuomo spoke in Albany.",
+                      "Andrew Cuomo/GOVERNOR | Cuomo/GOVERNOR", "2011-06-01")
+    assert [c for _, c in found] == ["Andrew Cuomo", "Andrew Cuomo"]

@@ -18,7 +18,8 @@ that year), with their positions. The second pass chooses among candidates with 
   "Mayor" or among cities, and the state otherwise;
 * short forms take the entry of a fuller mention of the same document, earlier or later
   ("Patrick" -> Deval Patrick, "ICE" <-> "Immigration and Customs Enforcement", "Nassau" -> Nassau
-  County), and a bare surname of a sitting president is that president;
+  County), and a bare surname of a sitting president is that president; a short form of a name the
+  knowledge base lacks takes that fuller name as its canonical name ("Eldridge" -> Jamie Eldridge);
 * a small city named like one elsewhere is left unlinked in a document about another state, and
   so is a local body ("Washington County Sheriff's Office") whose county name many states share.
 
@@ -190,8 +191,8 @@ class Linker:
             new_ents.append(Span(doc, m.ent.start, m.ent.end, label=label, kb_id=m.entry.id if m.entry else "",
                                  span_id=m.ent.id_))
         doc.ents = new_ents
-        for m, span in zip(ctx.mentions, doc.ents):
-            span._.canonical = m.entry.name if m.entry is not None else m.ent.text
+        for name, span in zip(self._canonical_names(ctx), doc.ents):
+            span._.canonical = name
         return doc
 
     def _candidates(self, ent: Span) -> list[KBEntry]:
@@ -445,6 +446,19 @@ class Linker:
             if m.entry is None and m.ent.label_ in PERSON_LABELS and len(m.ent) == 1:
                 m.entry = self._national_figure(m.ent.text, ctx.year)
 
+    def _canonical_names(self, ctx: Context) -> list[str]:
+        """Each mention's canonical name: its entry's name, else the name of a fuller unlinked mention of the
+        same document that it abbreviates ("Eldridge" -> Jamie Eldridge, "COOKE" -> John Cooke), else its text."""
+        names: list[str | None] = [m.entry.name if m.entry is not None else None for m in ctx.mentions]
+        for i, m in enumerate(ctx.mentions):
+            if names[i] is not None:
+                continue
+            others = list(reversed(range(i))) + list(range(i + 1, len(ctx.mentions)))  # nearest earlier first
+            full = next((j for j in others if ctx.mentions[j].entry is None and self._abbreviates(m, ctx.mentions[j])),
+                        None)
+            names[i] = m.ent.text if full is None else (names[full] or ctx.mentions[full].ent.text)
+        return names
+
     @staticmethod
     def _abbreviates(m: Mention, other: Mention) -> bool:
         text, full = m.ent.text, other.ent.text
@@ -452,7 +466,9 @@ class Linker:
         if label in PERSON_LABELS:
             if other_label not in PERSON_LABELS or len(other.ent) <= len(m.ent):
                 return False
-            return _surname(full) == text.strip(".,").casefold() if len(m.ent) == 1 else full.endswith(" " + text)
+            if len(m.ent) == 1:
+                return _surname(full) == text.strip(".,").casefold()
+            return full.casefold().endswith(" " + text.casefold())  # "de Blasio", "OKAFOR-LINDQVIST"
         if text.isupper() and len(text) >= 2 and _initials(full) == text.replace(".", ""):
             return True
         if label != other_label or label == scheme.JURISDICTION or len(full) <= len(text):
