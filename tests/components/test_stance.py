@@ -11,8 +11,8 @@ from spacy.tokens import Span
 import scomm_nlp.pipeline  # noqa: F401  (registers the factories)
 from scomm_nlp import scheme
 from scomm_nlp.components.stance import CLASSES, StanceWeights
-from scomm_nlp.components.stance_features import (Featurizer, find_anaphors, generate_candidates, negation_parity,
-                                                  stance_units)
+from scomm_nlp.components.stance_features import (Featurizer, TokenView, cue_marks, find_anaphors, generate_candidates,
+                                                  is_operator, negation_parity, stance_units)
 from scomm_nlp.convert import doc_to_analysis
 from scomm_nlp.tokenizer import blank_english
 
@@ -117,6 +117,26 @@ def test_negation_parity_reaches_back_within_the_clause():
     assert negation_parity(doc, index["sign"], 0) == 1
     assert negation_parity(doc, index["signed"], 0) == 0  # the comma and "but" end the negation's reach
     assert negation_parity(doc, index["opt"], 0) == 1  # "refused to opt out"
+
+
+def test_token_view_answers_like_the_token_functions():
+    nlp = blank_english()
+    doc = annotate(nlp, "Brown would not sign it, but he signed AB 4 and refused to opt out. The county did not "
+                   "reject Secure Communities; it declined to renew 287(g) and never stopped \n honoring holds.",
+                   [("Brown", "GOVERNOR"), ("AB 4", "PROGRAM"), ("Secure Communities", "PROGRAM"),
+                    ("287(g)", "PROGRAM")])
+    view = TokenView(doc, lemmas=False)
+    n = len(doc)
+    for i in range(n):
+        for bound in (i + 1, i + 3, n):
+            assert view.is_operator(i, bound) == is_operator(doc, i, bound), (i, bound)
+        for lo in (0, max(0, i - 2)):
+            for ops in (None, n):
+                assert view.negation_parity(i, lo, ops) == negation_parity(doc, i, lo, ops), (i, lo, ops)
+    for start, end in ((0, n), (0, 8), (5, 20), (12, n)):
+        for negation in (True, False):
+            assert view.cue_marks(start, end, 0, negation) == cue_marks(doc, start, end, 0, negation)
+    assert view.cue_marks(0, n, 0)  # the sentence has cues: the comparison is not between two empty lists
 
 
 def test_featurizer_marks_negated_cues_unless_negation_is_off():

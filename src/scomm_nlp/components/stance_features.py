@@ -474,6 +474,100 @@ def coordination_groups(doc: Doc, ents: list[Span]) -> dict[int, tuple[int, int,
     return out
 
 
+class TokenView:
+    """What the featurizer asks of a document's tokens, read once per document.
+
+    ``doc[i]`` builds a new Token object on every access, and every candidate of a sentence asks the
+    same questions of the same tokens (its lower form, is it inside an entity, does a negator negate a
+    later cue): the per-token facts are read into lists here, and the negation answers kept as they
+    are computed. Each method gives exactly what the module-level function of the same name gives.
+    """
+
+    def __init__(self, doc: Doc, lemmas: bool):
+        toks = list(doc)
+        self.lower = [t.lower_ for t in toks]
+        self.space = [t.is_space for t in toks]
+        self.punct = [t.is_punct for t in toks]
+        self.inside = [t.ent_iob_ in ("B", "I") for t in toks]
+        self.word = [_word(t, lemmas) for t in toks]
+        # the lemma a cue is looked up by when the word itself is none ("" when it is the word itself)
+        self.cue_lemma = [t.lemma_ if t.lemma_ and t.lemma_ != t.text else "" for t in toks]
+        self._operator: dict[tuple[int, int], bool] = {}
+        self._parity: dict[tuple[int, int, int | None], int] = {}
+        self._forms: dict[tuple[int, int], tuple[bool, str]] = {}
+
+    def sentence_form(self, unit: Span) -> tuple[bool, str]:
+        """Whether ``unit`` is a question, and its first word (lower case)."""
+        key = (unit.start, unit.end)
+        found = self._forms.get(key)
+        if found is None:
+            first = next((self.lower[i] for i in range(unit.start, unit.end)
+                          if not self.space[i] and not self.punct[i]), "")
+            found = self._forms[key] = (unit.text.rstrip().rstrip('"\u201d\'').endswith("?"), first)
+        return found
+
+    def reach_after(self, i: int, hi: int) -> list[int]:
+        out, k, j = [], 0, i + 1
+        while j < hi and k < NEGATION_REACH:
+            if self.space[j]:
+                j += 1
+                continue
+            low = self.lower[j]
+            if low in CLAUSE_BREAKS or low == ",":
+                break
+            out.append(j)
+            j += 1
+            k += 1
+        return out
+
+    def is_operator(self, i: int, hi: int) -> bool:
+        if self.lower[i] not in NEGATORS:
+            return False
+        key = (i, hi)
+        found = self._operator.get(key)
+        if found is None:
+            found = any(cue_classes(self.lower[j]) and self.lower[j] not in NEGATORS and not self.inside[j]
+                        for j in self.reach_after(i, hi))
+            self._operator[key] = found
+        return found
+
+    def negation_parity(self, i: int, lo: int, operators: int | None = None) -> int:
+        key = (i, lo, operators)
+        found = self._parity.get(key)
+        if found is not None:
+            return found
+        n = k = 0
+        j = i - 1
+        while j >= lo and k < NEGATION_REACH:
+            if self.space[j]:
+                j -= 1
+                continue
+            low = self.lower[j]
+            if low in CLAUSE_BREAKS or low == ",":
+                break
+            if low in NEGATORS and (operators is None or self.is_operator(j, operators)):
+                n += 1
+            j -= 1
+            k += 1
+        self._parity[key] = n % 2
+        return n % 2
+
+    def cue_marks(self, start: int, end: int, lo: int, negation: bool = True) -> list[tuple[int, str, int]]:
+        marks = []
+        for i in range(max(start, 0), end):
+            if self.space[i] or self.punct[i] or self.inside[i]:
+                continue
+            if negation and self.is_operator(i, end):
+                continue
+            classes = cue_classes(self.lower[i])
+            if not classes and self.cue_lemma[i]:
+                classes = cue_classes(self.cue_lemma[i])
+            if classes:
+                neg = self.negation_parity(i, lo) if negation else 0
+                marks.extend((i, c, neg) for c in classes)
+        return marks
+
+
 class Featurizer:
     """Turns a candidate into a list of feature strings.
 
@@ -489,17 +583,19 @@ class Featurizer:
         self._unit_cache: tuple | None = None
 
     def _doc_facts(self, doc: Doc) -> tuple:
-        """(doc, entities, their starts, has lemmas, has a parse), computed once per document: ``doc.ents`` and
+        """(doc, entities, their starts, has lemmas, has a parse, its TokenView, entity keys by (start, end)),
+        computed once per document: ``doc.ents`` and
         ``doc.has_annotation`` each walk the whole document, which made long documents quadratic."""
         if self._unit_cache is None or self._unit_cache[0] is not doc:
             ents = list(doc.ents)
-            self._unit_cache = (doc, ents, [e.start for e in ents], doc.has_annotation("LEMMA"),
-                                doc.has_annotation("DEP"))
+            lemmas = doc.has_annotation("LEMMA")
+            self._unit_cache = (doc, ents, [e.start for e in ents], lemmas, doc.has_annotation("DEP"),
+                                TokenView(doc, lemmas), {(e.start, e.end): entity_key(e) for e in ents})
         return self._unit_cache
 
     def _unit_ents(self, unit: Span) -> list[Span]:
         """The entities inside ``unit`` (sliced by start from the per-document list)."""
-        _, ents, starts, _, _ = self._doc_facts(unit.doc)
+        _, ents, starts, *_ = self._doc_facts(unit.doc)
         lo = bisect.bisect_left(starts, unit.start)
         hi = bisect.bisect_left(starts, unit.end)
         return [e for e in ents[lo:hi] if e.end <= unit.end]
@@ -512,7 +608,8 @@ class Featurizer:
 
     def __call__(self, cand: Candidate) -> list[str]:
         doc = cand.unit.doc
-        lemmas = self._doc_facts(doc)[3]
+        facts = self._doc_facts(doc)
+        lemmas, view, keys = facts[3], facts[5], facts[6]
         unit = cand.unit
         neg_ok = self.negation
         al, tl = cand.actor.label_, cand.target.label_
@@ -554,14 +651,13 @@ class Featurizer:
             "refused to sign" both give ``<neg> ~sign``, and ~sign is no evidence of support."""
             out = []
             for i in range(lo, hi):
-                tok = doc[i]
-                if tok.is_space or i in skip or _inside_entity(doc, i) or (not neg_ok and tok.lower_ in NEGATORS):
+                if view.space[i] or i in skip or view.inside[i] or (not neg_ok and view.lower[i] in NEGATORS):
                     continue
-                if neg_ok and is_operator(doc, i, unit.end):
+                if neg_ok and view.is_operator(i, unit.end):
                     out.append("<neg>")
                     continue
-                w = _word(tok, lemmas)
-                if neg_ok and not tok.is_punct and negation_parity(doc, i, unit.start, operators=unit.end):
+                w = view.word[i]
+                if neg_ok and not view.punct[i] and view.negation_parity(i, unit.start, operators=unit.end):
                     w = "~" + w
                 out.append(w)
             return out
@@ -587,9 +683,13 @@ class Featurizer:
         if order == "AT" and actors_between:
             f.append(f"nearer_actor={actors_between[-1].label_}|{tk}")
         # the same party named twice: is this the mention nearest the other argument?
-        akey, tkey = entity_key(cand.actor), entity_key(cand.target)
+        def key_of(e: Span) -> str:
+            found = keys.get((e.start, e.end))
+            return found if found is not None else entity_key(e)
+
+        akey, tkey = key_of(cand.actor), key_of(cand.target)
         for side, key, (s0, s1), (o0, o1) in (("A", akey, cand.a, cand.t), ("T", tkey, cand.t, cand.a)):
-            same = [e for e in self._unit_ents(unit) if entity_key(e) == key and e.start != s0]
+            same = [e for e in self._unit_ents(unit) if key_of(e) == key and e.start != s0]
             if same:
                 d = abs(s0 - o0)
                 f.append(f"dup{side}|nearest={int(all(abs(e.start - o0) > d for e in same))}")
@@ -608,7 +708,7 @@ class Featurizer:
                 f.append(f"t_nearest={int(all(abs(e.start - cand.actor.start) >= dt for e in targets))}|{o}")
         # stance cues between the arguments, with and without their negation
         lo = unit.start
-        marks = cue_marks(doc, first1, last0, lo, neg_ok)
+        marks = view.cue_marks(first1, last0, lo, neg_ok)
         wanted = ("OPP", "SUP") if tk == "P" else ("COMP",)
         for i, c, n in marks:  # with negation handling, the cue as negated: "refused to opt out" gives SUP
             f.append(f"cue={_FLIP[c] if (n and neg_ok) else c}|{o}")
@@ -619,7 +719,7 @@ class Featurizer:
             for name, (i, c, n) in (("t", near_t), ("a", near_a)):
                 pol = _FLIP[c] if (n and neg_ok) else c
                 f.append(f"pol{name}={pol}|{o}")
-                f.append(f"pol{name}w={_word(doc[i], lemmas)}|{pol}|{tk}")
+                f.append(f"pol{name}w={view.word[i]}|{pol}|{tk}")
             votes = {}
             for i, c, n in main:
                 pol = _FLIP[c] if (n and neg_ok) else c
@@ -629,26 +729,26 @@ class Featurizer:
             f.append(f"nocue|{o}")
         # the stance cue nearest the target on either side, inside the sentence ("X said the Act would
         # punish local police", "... afraid of 287(g)")
-        near = [m for m in cue_marks(doc, max(unit.start, t0 - NEAR_TARGET), min(unit.end, t1 + NEAR_TARGET), lo,
+        near = [m for m in view.cue_marks(max(unit.start, t0 - NEAR_TARGET), min(unit.end, t1 + NEAR_TARGET), lo,
                                      neg_ok) if m[1] in wanted and not (a0 <= m[0] < a1)]
         if near:
             i, c, n = min(near, key=lambda m: min(abs(m[0] - t0), abs(m[0] - t1 + 1)))
             pol = _FLIP[c] if (n and neg_ok) else c
             side = "pre" if i < t0 else "post"
             f.append(f"tcue={pol}|{side}|{o}")
-            f.append(f"tcuew={_word(doc[i], lemmas)}|{pol}|{side}|{tk}")
+            f.append(f"tcuew={view.word[i]}|{pol}|{side}|{tk}")
         # an obligation put on a place or body: "force Chicago to", "Illinois cannot opt out"
         if tk == "X":
             for name, rng in (("before", range(max(unit.start, t0 - 3), t0)),
                               ("after", range(t1, min(unit.end, t1 + 4)))):
-                hits = {doc[i].lower_ for i in rng if doc[i].lower_ in OBLIGATION}
+                hits = {view.lower[i] for i in rng if view.lower[i] in OBLIGATION}
                 for w in hits:
                     f.append(f"oblig_{name}={w}")
                 if hits:
                     f.append(f"oblig_{name}|{order}")
         # the rest of the sentence: cues before the first and after the last argument
         for name, (s, e) in (("ctxpre", (unit.start, first0)), ("ctxpost", (last1, unit.end))):
-            for i, c, n in cue_marks(doc, s, e, lo, neg_ok):
+            for i, c, n in view.cue_marks(s, e, lo, neg_ok):
                 if c in wanted:
                     pol = _FLIP[c] if (n and neg_ok) else c
                     f.append(f"{name}={pol}|{o}")
@@ -660,40 +760,40 @@ class Featurizer:
             f.append(f"pre={w}|{o}")
         # passive voice without a parse: "<target> was rejected by <actor>"
         if order == "TA":
-            tail = [doc[i].lower_ for i in range(max(first1, last0 - 3), last0)]
+            tail = [view.lower[i] for i in range(max(first1, last0 - 3), last0)]
             if "by" in tail:
                 f.append(f"by_before_actor|{tk}")
-            if any(doc[i].lower_ in ("was", "were", "been", "is", "be", "being") for i in range(first1, last0)):
+            if any(view.lower[i] in ("was", "were", "been", "is", "be", "being") for i in range(first1, last0)):
                 f.append(f"passive_aux|{tk}")
         # hypotheticals and questions
-        for h in {doc[i].lower_ for i in range(unit.start, last0) if doc[i].lower_ in HEDGES}:
+        for h in {view.lower[i] for i in range(unit.start, last0) if view.lower[i] in HEDGES}:
             f.append(f"hedge={h}|{tk}")
-        if unit.text.rstrip().rstrip('"\u201d\'').endswith("?"):
+        question, first_word = view.sentence_form(unit)
+        if question:
             f.append("question")
-        first_word = next((t.lower_ for t in unit if not t.is_space and not t.is_punct), "")
         if first_word in ("if", "whether", "unless", "should", "would", "will", "could", "can", "did", "does", "asked"):
             f.append(f"first={first_word}")
         # reported speech: is the actor the speaker?
-        if any(doc[i].lower_ in REPORT_VERBS for i in range(unit.start, unit.end)):
+        if any(view.lower[i] in REPORT_VERBS for i in range(unit.start, unit.end)):
             f.append(f"report|{al}")
             near = range(max(unit.start, a0 - 3), min(unit.end, a1 + 3))
-            if any(doc[i].lower_ in REPORT_VERBS for i in near if not (a0 <= i < a1)):
+            if any(view.lower[i] in REPORT_VERBS for i in near if not (a0 <= i < a1)):
                 f.append(f"speaker|{al}|{o}")
         # titles: the actor sits in another person's title ("ICE Director John Morton")
         if cand.a == (cand.actor.start, cand.actor.end):
             j = cand.actor.end
-            while j < unit.end and j - cand.actor.end < 4 and doc[j].lower_ in TITLE_WORDS | {"of"}:
+            while j < unit.end and j - cand.actor.end < 4 and view.lower[j] in TITLE_WORDS | {"of"}:
                 j += 1
             if j > cand.actor.end and j < unit.end and doc[j].ent_iob_ == "B" and doc[j].ent_type_ in PERSONS:
                 f.append(f"actor_in_title|{tk}")
-            if cand.actor.end < unit.end and doc[cand.actor.end].lower_ in ("'s", "\u2019s", "'"):
+            if cand.actor.end < unit.end and view.lower[cand.actor.end] in ("'s", "\u2019s", "'"):
                 f.append(f"actor_possessive|{tk}")
-            if cand.actor.start > unit.start and doc[cand.actor.start - 1].lower_ in TITLE_WORDS:
+            if cand.actor.start > unit.start and view.lower[cand.actor.start - 1] in TITLE_WORDS:
                 f.append(f"actor_titled|{al}")
-        if t0 > unit.start and doc[t0 - 1].lower_ in ("in", "for", "to", "across", "throughout", "from", "of"):
-            f.append(f"target_prep={doc[t0 - 1].lower_}|{tk}")
+        if t0 > unit.start and view.lower[t0 - 1] in ("in", "for", "to", "across", "throughout", "from", "of"):
+            f.append(f"target_prep={view.lower[t0 - 1]}|{tk}")
         if cand.t == (cand.target.start, cand.target.end) and cand.target.end < unit.end \
-                and doc[cand.target.end].lower_ in ("'s", "\u2019s"):
+                and view.lower[cand.target.end] in ("'s", "\u2019s"):
             f.append(f"target_possessive|{tk}")
         # resolution of a pronoun or generic noun
         if cand.resolved:
@@ -706,7 +806,7 @@ class Featurizer:
             if kb:
                 f.append(f"res={side}|{cand.anaphor}|kb={kb}")
             s = cand.a[0] if side == "A" else cand.t[0]
-            prev = next((doc[j].lower_ for j in range(s - 1, unit.start - 1, -1) if not doc[j].is_space), "^")
+            prev = next((view.lower[j] for j in range(s - 1, unit.start - 1, -1) if not view.space[j]), "^")
             if prev in ("^", '"', "\u201c", ",", "the", "and"):
                 f.append(f"res={side}|subjpos|{prev if prev in ('^', 'the') else 'x'}")
         if self.parse and self._doc_facts(doc)[4]:
