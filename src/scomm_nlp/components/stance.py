@@ -114,7 +114,7 @@ class StanceComponent:
 
     def __init__(self, nlp: Language, name: str, *, threshold: float, window: int, max_rank: int,
                  negation: bool, use_parse: bool, n_features: int, list_threshold: float | None = None,
-                 encoder_weight: float = 0.5, encoder_min: float = 0.2, ensemble_weight: float = 0.6,
+                 encoder_weight: float = 0.5, encoder_min: float = 0.15, ensemble_weight: float = 0.6,
                  ensemble_band: Sequence[float] = (0.35, 0.65)):
         register_extensions()
         self.name = name
@@ -382,14 +382,14 @@ def encoder_folder(k: int) -> str:
 @Language.factory(
     "scomm_stance",
     default_config={"threshold": 0.4, "window": 3, "max_rank": 3, "negation": True, "use_parse": True,
-                    "n_features": 262144, "list_threshold": 0.2, "encoder_weight": 0.5, "encoder_min": 0.2,
+                    "n_features": 262144, "list_threshold": 0.2, "encoder_weight": 0.5, "encoder_min": 0.15,
                     "ensemble_weight": 0.6, "ensemble_band": [0.35, 0.65]},
     assigns=["doc._.stances"],
     requires=["doc.ents"],
 )
 def make_stance(nlp: Language, name: str, threshold: float, window: int, max_rank: int, negation: bool,
                 use_parse: bool, n_features: int, list_threshold: Optional[float] = 0.2,
-                encoder_weight: float = 0.5, encoder_min: float = 0.2, ensemble_weight: float = 0.6,
+                encoder_weight: float = 0.5, encoder_min: float = 0.15, ensemble_weight: float = 0.6,
                 ensemble_band: List[float] = [0.35, 0.65]) -> StanceComponent:
     """Stance scorer over the entities in ``doc.ents`` (fit with ``scomm_nlp.training.stance``)."""
     return StanceComponent(nlp, name, threshold=threshold, window=window, max_rank=max_rank, negation=negation,
