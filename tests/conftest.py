@@ -12,6 +12,26 @@ os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 REPO = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="session")
+def mark_ents():
+    """Set a Doc's entities from marks: "Text/LABEL" items separated by " | ", each found at its next occurrence
+    in the text (in order of appearance). Returns the Doc."""
+
+    def mark(doc, marks: str):
+        text, spans, at = doc.text, [], 0
+        for item in marks.split(" | "):
+            surface, label = item.rsplit("/", 1)
+            start = text.index(surface, at)
+            span = doc.char_span(start, start + len(surface), label=label)
+            assert span is not None, item
+            spans.append(span)
+            at = start + len(surface)
+        doc.ents = spans
+        return doc
+
+    return mark
+
+
 @pytest.fixture
 def write_jsonl(tmp_path):
     """Write records (dicts, or raw strings for broken lines) to a JSONL file and return its path."""

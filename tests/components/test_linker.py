@@ -12,7 +12,7 @@ from scomm_nlp.tokenizer import blank_english
 
 
 @pytest.fixture(scope="module")
-def linked():
+def linked(mark_ents):
     register_extensions()
     nlp = blank_english()
     linker = Linker(nlp, "scomm_linker", relabel_by_date=True)
@@ -22,16 +22,7 @@ def linked():
         """The linked Doc; ``marks`` lists the spans as "Text/LABEL" separated by " | ", in order of appearance."""
         doc = nlp.make_doc(text)
         doc._.date = date
-        spans, at = [], 0
-        for mark in marks.split(" | "):
-            surface, label = mark.rsplit("/", 1)
-            start = text.index(surface, at)
-            span = doc.char_span(start, start + len(surface), label=label)
-            assert span is not None, mark
-            spans.append(span)
-            at = start + len(surface)
-        doc.ents = spans
-        return linker(doc)
+        return linker(mark_ents(doc, marks))
 
     return run
 

@@ -364,3 +364,19 @@ def test_scores_do_not_depend_on_the_order_features_come_in(stance_nlp, monkeypa
     _cands, reordered = pipe.score(annotate(stance_nlp, text, ents))
     assert probs.shape[0] >= 3
     assert reordered.tobytes() == probs.tobytes()  # bit for bit
+
+
+def test_component_reads_sponsor_lines_unless_turned_off(stance_nlp):
+    text = "SB 412 -- Jail detainers. Sponsor: Sen. Maren Holt of Ridgefield.\n\nStatus: passed the Senate 20-9."
+    ents = [("SB 412", "PROGRAM"), ("Maren Holt", "OFFICIAL"), ("Senate", "AGENCY")]
+    pipe = stance_nlp.get_pipe("scomm_stance")
+    doc = run(stance_nlp, text, ents)
+    found = {(doc[r["head"][0]:r["head"][1]].text, r["type"], doc[r["child"][0]:r["child"][1]].text)
+             for r in doc._.stances}
+    assert ("Maren Holt", "SUPPORTS", "SB 412") in found
+    pipe.cfg["sponsor_lines"] = False
+    try:
+        doc = run(stance_nlp, text, ents)
+    finally:
+        pipe.cfg["sponsor_lines"] = True
+    assert all(doc[r["head"][0]:r["head"][1]].text != "Maren Holt" for r in doc._.stances)

@@ -14,7 +14,9 @@ only for the candidates that mix leaves undecided (stance probability inside ``e
 then get the mean of all encoders with weight ``ensemble_weight``. The weights are fitted by
 :mod:`scomm_nlp.training.stance` and saved with the pipeline.
 A predicted stance spreads to the other members of a coordinated actor or target list in the same
-sentence ("Santa Clara County and San Francisco sued") that score at least ``list_threshold``.
+sentence ("Santa Clara County and San Francisco sued") that score at least ``list_threshold``. With
+``sponsor_lines``, the sponsors named on a bill tracker's sponsor line ("Sponsor: Sen. Eric Burlison") SUPPORT
+the entry's bill (:mod:`scomm_nlp.components.stance_rules`).
 
 It writes ``doc._.stances``: one record per predicted stance,
 ``{"head": [start, end], "child": [start, end], "type", "score", "resolved", "sent": [start, end]}``
@@ -37,6 +39,7 @@ from spacy.util import ensure_path
 
 from scomm_nlp import scheme
 from scomm_nlp.components.pair_encoder import PairEncoder
+from scomm_nlp.components.stance_rules import sponsor_records
 from scomm_nlp.components.stance_features import Candidate, Featurizer, coordination_groups, generate_candidates, \
     set_sentences, stance_units
 from scomm_nlp.extensions import register_extensions
@@ -115,14 +118,15 @@ class StanceComponent:
     def __init__(self, nlp: Language, name: str, *, threshold: float, window: int, max_rank: int,
                  negation: bool, use_parse: bool, n_features: int, list_threshold: float | None = None,
                  encoder_weight: float = 0.5, encoder_min: float = 0.15, ensemble_weight: float = 0.6,
-                 ensemble_band: Sequence[float] = (0.35, 0.65)):
+                 ensemble_band: Sequence[float] = (0.35, 0.65), sponsor_lines: bool = True):
         register_extensions()
         self.name = name
         self.cfg = {"threshold": float(threshold), "window": int(window), "max_rank": int(max_rank),
                     "negation": bool(negation), "use_parse": bool(use_parse), "n_features": int(n_features),
                     "list_threshold": None if list_threshold is None else float(list_threshold),
                     "encoder_weight": float(encoder_weight), "encoder_min": float(encoder_min),
-                    "ensemble_weight": float(ensemble_weight), "ensemble_band": [float(x) for x in ensemble_band]}
+                    "ensemble_weight": float(ensemble_weight), "ensemble_band": [float(x) for x in ensemble_band],
+                    "sponsor_lines": bool(sponsor_lines)}
         if len(self.cfg["ensemble_band"]) != 2:
             raise ValueError(f"{name}: ensemble_band must be [low, high], got {ensemble_band!r}")
         self.weights: StanceWeights | None = None
@@ -322,7 +326,11 @@ class StanceComponent:
     def __call__(self, doc: Doc) -> Doc:
         set_sentences(doc)
         cands, probs = self.score(doc)
-        doc._.stances = self.decide(cands, probs)
+        records = self.decide(cands, probs)
+        if self.cfg.get("sponsor_lines"):
+            records.extend(sponsor_records(doc, records))
+            records.sort(key=lambda r: (r["sent"][0], r["head"][0], r["child"][0]))
+        doc._.stances = records
         return doc
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
@@ -383,16 +391,16 @@ def encoder_folder(k: int) -> str:
     "scomm_stance",
     default_config={"threshold": 0.4, "window": 3, "max_rank": 3, "negation": True, "use_parse": True,
                     "n_features": 262144, "list_threshold": 0.2, "encoder_weight": 0.5, "encoder_min": 0.15,
-                    "ensemble_weight": 0.6, "ensemble_band": [0.35, 0.65]},
+                    "ensemble_weight": 0.6, "ensemble_band": [0.35, 0.65], "sponsor_lines": True},
     assigns=["doc._.stances"],
     requires=["doc.ents"],
 )
 def make_stance(nlp: Language, name: str, threshold: float, window: int, max_rank: int, negation: bool,
                 use_parse: bool, n_features: int, list_threshold: Optional[float] = 0.2,
                 encoder_weight: float = 0.5, encoder_min: float = 0.15, ensemble_weight: float = 0.6,
-                ensemble_band: List[float] = [0.35, 0.65]) -> StanceComponent:
+                ensemble_band: List[float] = [0.35, 0.65], sponsor_lines: bool = True) -> StanceComponent:
     """Stance scorer over the entities in ``doc.ents`` (fit with ``scomm_nlp.training.stance``)."""
     return StanceComponent(nlp, name, threshold=threshold, window=window, max_rank=max_rank, negation=negation,
                            use_parse=use_parse, n_features=n_features, list_threshold=list_threshold,
                            encoder_weight=encoder_weight, encoder_min=encoder_min, ensemble_weight=ensemble_weight,
-                           ensemble_band=ensemble_band)
+                           ensemble_band=ensemble_band, sponsor_lines=sponsor_lines)
