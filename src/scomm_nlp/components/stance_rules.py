@@ -12,8 +12,9 @@ sees the pair. :func:`sponsor_stances` reads them off the layout:
 * the bill is the PROGRAM named right after a sponsor on the line ("Rep. Pamela Hornberger (HB 4105)"), else
   the first PROGRAM of the entry: of the line's own paragraph before it, or of the paragraph just before
   (the entry's heading), or the bill's name when it stands beside that number ("SB 529 -- Georgia Security
-  and Immigration Compliance Act"); a line cut into units at an abbreviation ("Reps.") is read to its end. A long line (more than ``MAX_LINE_TOKENS`` tokens) is prose, not a list entry, and
-  only the first case applies to it.
+  and Immigration Compliance Act"); a line cut into units at an abbreviation ("Reps.") is read to its end.
+  A long line (more than ``MAX_LINE_TOKENS`` tokens) is prose, not a list entry, and only the first case
+  applies to it.
 """
 
 from __future__ import annotations
