@@ -119,7 +119,7 @@ def test_negation_parity_reaches_back_within_the_clause():
     assert negation_parity(doc, index["opt"], 0) == 1  # "refused to opt out"
 
 
-def test_token_view_answers_like_the_token_functions():
+def test_token_view_reads_negators_and_cues():
     nlp = blank_english()
     doc = annotate(nlp, "Brown would not sign it, but he signed AB 4 and refused to opt out. The county did not "
                    "reject Secure Communities; it declined to renew 287(g) and never stopped \n honoring holds.",
@@ -127,16 +127,27 @@ def test_token_view_answers_like_the_token_functions():
                     ("287(g)", "PROGRAM")])
     view = TokenView(doc, lemmas=False)
     n = len(doc)
-    for i in range(n):
-        for bound in (i + 1, i + 3, n):
-            assert view.is_operator(i, bound) == is_operator(doc, i, bound), (i, bound)
-        for lo in (0, max(0, i - 2)):
-            for ops in (None, n):
-                assert view.negation_parity(i, lo, ops) == negation_parity(doc, i, lo, ops), (i, lo, ops)
-    for start, end in ((0, n), (0, 8), (5, 20), (12, n)):
-        for negation in (True, False):
-            assert view.cue_marks(start, end, 0, negation) == cue_marks(doc, start, end, 0, negation)
-    assert view.cue_marks(0, n, 0)  # the sentence has cues: the comparison is not between two empty lists
+    at = {t.text: t.i for t in reversed(doc)}  # first occurrence
+    # operators: negators that negate a later cue word ("not reject": "reject" is itself a negator)
+    assert [doc[i].text for i in range(n) if view.is_operator(i, n)] == ["not", "refused", "declined", "never",
+                                                                          "stopped"]
+    assert view.is_operator(at["not"], at["not"] + 2) and not view.is_operator(at["refused"], at["refused"] + 2)
+    # parity: odd negators in the few words before, within the clause; with operators only, "did not reject" is
+    # not negated ("not" negates no cue there)
+    negated = [doc[i].text for i in range(n) if view.negation_parity(i, 0)]
+    assert negated == ["sign", "it", ",", "to", "opt", "out", ".", "reject", "to", "renew", "287(g)", "and",
+                       "stopped"]
+    assert [doc[i].text for i in range(n) if view.negation_parity(i, 0, n)] == [w for w in negated if w != "reject"]
+    assert view.negation_parity(at["sign"], at["sign"]) == 0  # nothing before ``lo`` counts
+    assert view.cue_marks(0, n, 0) == [(3, "SUP", 1), (8, "SUP", 0), (14, "OPP", 1), (15, "OPP", 1),
+                                       (21, "OPP", 1), (28, "SUP", 1), (34, "SUP", 0), (34, "COMP", 0),
+                                       (35, "OPP", 0)]
+    assert view.cue_marks(0, n, 0, negation=False) == [
+        (3, "SUP", 0), (8, "SUP", 0), (12, "OPP", 0), (14, "OPP", 0), (15, "OPP", 0), (21, "OPP", 0), (26, "OPP", 0),
+        (28, "SUP", 0), (32, "OPP", 0), (34, "SUP", 0), (34, "COMP", 0), (35, "OPP", 0)]
+    # the module functions answer the same questions one at a time
+    assert cue_marks(doc, 5, 20, 0) == view.cue_marks(5, 20, 0)
+    assert is_operator(doc, at["never"], n) and negation_parity(doc, at["opt"], 0) == 1
 
 
 def test_featurizer_marks_negated_cues_unless_negation_is_off():

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Iterator
 
 from spacy.language import Language
 from spacy.tokens import Doc, Span
@@ -78,6 +78,12 @@ def _initials(text: str) -> str:
 def _elsewhere(scores: dict[str, float], state: str) -> bool:
     """The text around a mention is about some other state, and not at all about ``state``."""
     return scores.get(state, 0.0) <= 0 and any(w > 0 for w in scores.values())
+
+
+def _others_nearest_first(mentions: list, i: int) -> Iterator[tuple[int, "Mention"]]:
+    """(index, mention) for every mention but the ``i``-th: the nearest earlier one first, then the later ones."""
+    for j in (*range(i - 1, -1, -1), *range(i + 1, len(mentions))):
+        yield j, mentions[j]
 
 
 def _surname(text: str) -> str:
@@ -439,8 +445,8 @@ class Linker:
         for i, m in enumerate(ctx.mentions):
             if m.entry is not None:
                 continue
-            others = list(reversed(ctx.mentions[:i])) + ctx.mentions[i + 1:]  # nearest earlier first, then later
-            m.entry = next((o.entry for o in others if o.entry is not None and self._abbreviates(m, o)), None)
+            m.entry = next((o.entry for _j, o in _others_nearest_first(ctx.mentions, i)
+                            if o.entry is not None and self._abbreviates(m, o)), None)
             if m.entry is None and m.ent.label_ == scheme.JURISDICTION and not self._city_sense(ctx, i):
                 m.entry = self._county_in_document(ctx, i, self._scores(ctx, i))
             if m.entry is None and m.ent.label_ in PERSON_LABELS and len(m.ent) == 1:
@@ -453,9 +459,8 @@ class Linker:
         for i, m in enumerate(ctx.mentions):
             if names[i] is not None:
                 continue
-            others = list(reversed(range(i))) + list(range(i + 1, len(ctx.mentions)))  # nearest earlier first
-            full = next((j for j in others if ctx.mentions[j].entry is None and self._abbreviates(m, ctx.mentions[j])),
-                        None)
+            full = next((j for j, o in _others_nearest_first(ctx.mentions, i)
+                         if o.entry is None and self._abbreviates(m, o)), None)
             names[i] = m.ent.text if full is None else (names[full] or ctx.mentions[full].ent.text)
         return names
 

@@ -44,6 +44,11 @@ from scomm_nlp.components.stance_features import Candidate, Featurizer, coordina
     set_sentences, stance_units
 from scomm_nlp.extensions import register_extensions
 
+def record_order(record: dict) -> tuple[int, int, int]:
+    """The order of ``doc._.stances``: by sentence, then actor, then target."""
+    return record["sent"][0], record["head"][0], record["child"][0]
+
+
 #: Output classes of the scorer: index 0 is "no stance".
 NONE = "NONE"
 CLASSES: tuple[str, ...] = (NONE, *scheme.RELATION_TYPES)
@@ -280,7 +285,7 @@ class StanceComponent:
                 records.append(rec)
         records.extend(rec for _score, rec in best_resolved.values())
         records.extend(self._spread_over_lists(cands, probs, records))
-        records.sort(key=lambda r: (r["sent"][0], r["head"][0], r["child"][0]))
+        records.sort(key=record_order)
         return records
 
     def _spread_over_lists(self, cands: list[Candidate], probs: np.ndarray, records: list[dict]) -> list[dict]:
@@ -329,7 +334,7 @@ class StanceComponent:
         records = self.decide(cands, probs)
         if self.cfg.get("sponsor_lines"):
             records.extend(sponsor_records(doc, records))
-            records.sort(key=lambda r: (r["sent"][0], r["head"][0], r["child"][0]))
+            records.sort(key=record_order)
         doc._.stances = records
         return doc
 

@@ -391,43 +391,14 @@ def _bucket(n: int) -> str:
 
 def negation_parity(doc: Doc, i: int, lo: int, operators: int | None = None) -> int:
     """1 when an odd number of negators stand in the few words before token ``i`` (within its clause);
-    with ``operators`` (the end of the clause), only negators that negate a cue count."""
-    n = k = 0
-    j = i - 1
-    while j >= lo and k < NEGATION_REACH:
-        tok = doc[j]
-        j -= 1
-        if tok.is_space:
-            continue
-        low = tok.lower_
-        if low in CLAUSE_BREAKS or low == ",":
-            break
-        if low in NEGATORS and (operators is None or is_operator(doc, tok.i, operators)):
-            n += 1
-        k += 1
-    return n % 2
-
-
-def _reach_after(doc: Doc, i: int, hi: int) -> list[int]:
-    """Token indices a negator at ``i`` reaches: the next few words in its clause, before ``hi``."""
-    out, k, j = [], 0, i + 1
-    while j < hi and k < NEGATION_REACH:
-        tok = doc[j]
-        j += 1
-        if tok.is_space:
-            continue
-        if tok.lower_ in CLAUSE_BREAKS or tok.lower_ == ",":
-            break
-        out.append(tok.i)
-        k += 1
-    return out
+    with ``operators`` (the end of the clause), only negators that negate a cue count. (One question: the
+    featurizer asks a document's :class:`TokenView`, which keeps its answers.)"""
+    return TokenView(doc, lemmas=False).negation_parity(i, lo, operators)
 
 
 def is_operator(doc: Doc, i: int, hi: int) -> bool:
-    """A negator that negates a later cue ("refused to opt out", "would not sign")."""
-    return doc[i].lower_ in NEGATORS and any(
-        cue_classes(doc[j].lower_) and doc[j].lower_ not in NEGATORS and not _inside_entity(doc, j)
-        for j in _reach_after(doc, i, hi))
+    """A negator that negates a later cue before ``hi`` ("refused to opt out", "would not sign")."""
+    return TokenView(doc, lemmas=False).is_operator(i, hi)
 
 
 def cue_marks(doc: Doc, start: int, end: int, lo: int, negation: bool = True) -> list[tuple[int, str, int]]:
@@ -435,20 +406,7 @@ def cue_marks(doc: Doc, start: int, end: int, lo: int, negation: bool = True) ->
 
     With ``negation``, a negator that negates a later cue counts as an operator (it flips that cue)
     and not as a cue of its own: "refused to opt out" is a negated opt-out, that is support."""
-    marks = []
-    for i in range(max(start, 0), end):
-        tok = doc[i]
-        if tok.is_space or tok.is_punct or _inside_entity(doc, i):
-            continue
-        if negation and is_operator(doc, i, end):
-            continue
-        classes = cue_classes(tok.lower_)
-        if not classes and tok.lemma_ and tok.lemma_ != tok.text:
-            classes = cue_classes(tok.lemma_)
-        if classes:
-            neg = negation_parity(doc, i, lo) if negation else 0
-            marks.extend((i, c, neg) for c in classes)
-    return marks
+    return TokenView(doc, lemmas=False).cue_marks(start, end, lo, negation)
 
 
 def coordination_groups(doc: Doc, ents: list[Span]) -> dict[int, tuple[int, int, int, int]]:
@@ -480,7 +438,7 @@ class TokenView:
     ``doc[i]`` builds a new Token object on every access, and every candidate of a sentence asks the
     same questions of the same tokens (its lower form, is it inside an entity, does a negator negate a
     later cue): the per-token facts are read into lists here, and the negation answers kept as they
-    are computed. Each method gives exactly what the module-level function of the same name gives.
+    are computed. The module-level functions of the same names ask a fresh view.
     """
 
     def __init__(self, doc: Doc, lemmas: bool):
@@ -507,6 +465,7 @@ class TokenView:
         return found
 
     def reach_after(self, i: int, hi: int) -> list[int]:
+        """Token indices a negator at ``i`` reaches: the next few words in its clause, before ``hi``."""
         out, k, j = [], 0, i + 1
         while j < hi and k < NEGATION_REACH:
             if self.space[j]:
@@ -521,6 +480,7 @@ class TokenView:
         return out
 
     def is_operator(self, i: int, hi: int) -> bool:
+        """See :func:`is_operator`."""
         if self.lower[i] not in NEGATORS:
             return False
         key = (i, hi)
@@ -532,6 +492,7 @@ class TokenView:
         return found
 
     def negation_parity(self, i: int, lo: int, operators: int | None = None) -> int:
+        """See :func:`negation_parity`."""
         key = (i, lo, operators)
         found = self._parity.get(key)
         if found is not None:
@@ -553,6 +514,7 @@ class TokenView:
         return n % 2
 
     def cue_marks(self, start: int, end: int, lo: int, negation: bool = True) -> list[tuple[int, str, int]]:
+        """See :func:`cue_marks`."""
         marks = []
         for i in range(max(start, 0), end):
             if self.space[i] or self.punct[i] or self.inside[i]:

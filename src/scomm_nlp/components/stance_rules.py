@@ -22,7 +22,7 @@ from __future__ import annotations
 from spacy.tokens import Doc, Span
 
 from scomm_nlp import scheme
-from scomm_nlp.components.stance_features import stance_units
+from scomm_nlp.components.stance_features import PERSONS, stance_units
 
 #: How the sponsor of an entry is introduced: (first words, lower case, of the line).
 SPONSOR_CUES: tuple[tuple[str, ...], ...] = (
@@ -31,7 +31,6 @@ SPONSOR_CUES: tuple[tuple[str, ...], ...] = (
     ("cosponsors", ":"), ("sponsored", "by"), ("introduced", "by"))
 #: A sponsor line longer than this is a sentence of prose: its bill must be on the line itself.
 MAX_LINE_TOKENS = 40
-PERSON_LABELS = (scheme.GOVERNOR, scheme.OFFICIAL)
 
 
 def _cue_length(unit: Span) -> int:
@@ -43,9 +42,9 @@ def _cue_length(unit: Span) -> int:
     return 0
 
 
-def _paragraph_numbers(doc: Doc, units: list[Span]) -> list[int]:
-    """For each unit, the number of its paragraph (a blank line between two units starts a new one)."""
-    text = doc.text  # built once: spaCy joins the tokens on every access
+def _paragraph_numbers(text: str, units: list[Span]) -> list[int]:
+    """For each unit, the number of its paragraph (a blank line between two units starts a new one); ``text`` is
+    the document's text."""
     numbers, current = [], 0
     for k, unit in enumerate(units):
         if k and "\n\n" in text[units[k - 1].end_char:unit.start_char].replace("\r", ""):
@@ -73,8 +72,8 @@ def sponsor_stances(doc: Doc, units: list[Span]) -> list[tuple[Span, Span, Span]
     if not any(cue_at):
         return []
     ents = list(doc.ents)
-    paragraphs = _paragraph_numbers(doc, units)
-    text = doc.text
+    text = doc.text  # built once: spaCy joins the tokens on every access
+    paragraphs = _paragraph_numbers(text, units)
     out = []
     for k, unit in enumerate(units):
         if not cue_at[k]:
@@ -85,7 +84,7 @@ def sponsor_stances(doc: Doc, units: list[Span]) -> list[tuple[Span, Span, Span]
         while j < len(units) and "\n" not in text[units[j - 1].end_char:units[j].start_char]:
             end, j = units[j].end, j + 1
         on_line = [e for e in ents if e.start >= start and e.end <= end]
-        people = [e for e in on_line if e.label_ in PERSON_LABELS]
+        people = [e for e in on_line if e.label_ in PERSONS]
         if not people:
             continue
         heading = None
