@@ -44,3 +44,21 @@ def test_fallback_keeps_ner_spans_and_adds_missed_names(relabel):
 def test_relabel_known_fixes_a_label_only_when_asked():
     assert ("MALDEF", "AGENCY") in {(e.text, e.label_) for e in pipeline(False)(TEXT).ents}
     assert ("MALDEF", "GROUP") in {(e.text, e.label_) for e in pipeline(True)(TEXT).ents}
+
+
+def test_entity_edges_lose_punctuation_the_ner_put_there():
+    from spacy.language import Language
+
+    def hyphen_ner(doc):
+        start = doc.text.index("-Thomas")
+        doc.ents = [doc.char_span(start, start + len("-Thomas"), label="OFFICIAL"),
+                    doc.char_span(doc.text.index('"'), doc.text.index('"') + 1, label="GROUP")]
+        return doc
+
+    if "test_hyphen_ner" not in Language.factories:
+        Language.component("test_hyphen_ner", func=hyphen_ner)
+    nlp = blank_english()
+    nlp.add_pipe("test_hyphen_ner")
+    nlp.add_pipe("scomm_gazetteer").initialize()
+    doc = nlp('Supervisor Mark Ridley-Thomas said "no" on Tuesday.')
+    assert [(e.text, e.label_) for e in doc.ents] == [("Thomas", "OFFICIAL")]

@@ -64,6 +64,24 @@ def kb_patterns(kb: KnowledgeBase) -> list[dict]:
     return patterns
 
 
+def trim_edges(ents: Iterable[Span]) -> list[Span]:
+    """The entities without punctuation or space tokens at their edges (guideline rule 1.3): the NER
+    can start a span on the hyphen of "Ridley-Thomas" ("-Thomas"); an entity of punctuation only is dropped."""
+    out = []
+    for ent in ents:
+        start, end = ent.start, ent.end
+        doc = ent.doc
+        while start < end and (doc[start].is_punct or doc[start].is_space):
+            start += 1
+        while end > start and (doc[end - 1].is_punct or doc[end - 1].is_space):
+            end -= 1
+        if start == end:
+            continue
+        out.append(ent if (start, end) == (ent.start, ent.end)
+                   else Span(doc, start, end, label=ent.label_, kb_id=ent.kb_id_))
+    return out
+
+
 class Gazetteer:
     """A phrase index over knowledge-base names, plus surname propagation for persons."""
 
@@ -103,6 +121,8 @@ class Gazetteer:
 
     def __call__(self, doc: Doc) -> Doc:
         matches = self.match(doc)
+        if doc.ents:
+            doc.ents = trim_edges(doc.ents)
         if self.relabel_known and doc.ents:
             self._relabel_known(doc, matches)
         spans = [] if self.overwrite_ents else list(doc.ents)
