@@ -32,6 +32,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE)
     parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--name-swaps", type=int, default=0, help="renamed copies of each training example")
     args = parser.parse_args(argv)
 
     nlp = load_pipeline(args.model)
@@ -42,7 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     keep = plausible_candidates(pipe, docs, seed=0)
     start = time.time()
     encoder = fit_encoder(pipe, docs, seed=args.seed, keep=keep, context=args.context, epochs=args.epochs,
-                          learning_rate=args.learning_rate, log=print)
+                          learning_rate=args.learning_rate, name_swaps=args.name_swaps, log=print)
     encoder.to_disk(args.out)
     print(f"encoder saved to {args.out} ({time.time() - start:.0f} s)")
     return 0

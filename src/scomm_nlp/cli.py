@@ -205,6 +205,10 @@ def add_stance_cmd(
                                       "(needs the dev extra: torch, transformers, onnx; tens of minutes each on a "
                                       "CPU)."),
     encoder_epochs: int = typer.Option(4, "--encoder-epochs", help="Passes over the candidates (with --encoder)."),
+    name_swaps: Optional[int] = typer.Option(None, "--name-swaps", min=0,
+                                             help="Renamed copies of each encoder training example, both parties' "
+                                                  "names drawn from others of the same label (with --encoder; "
+                                                  "default: the library's DEFAULT_NAME_SWAPS)."),
     encoders: int = typer.Option(2, "--encoders", min=1, max=2,
                                  help="How many pair encoders (with --encoder): 2 = one reading the candidate's "
                                       "sentence alone, then one reading it with the sentence before it for the "
@@ -220,7 +224,9 @@ def add_stance_cmd(
     try:
         nlp = load_pipeline(model)
         pipe = train_stance(nlp, train_files, syntax=syntax, seed=seed, encoder=encoder, encoders=encoders,
-                            encoder_options={"epochs": encoder_epochs}, log=_echo_err)
+                            encoder_options={"epochs": encoder_epochs,
+                                             **({} if name_swaps is None else {"name_swaps": name_swaps})},
+                            log=_echo_err)
     except (ValueError, OSError) as exc:
         _echo_err(f"error: {exc}")
         raise typer.Exit(2)

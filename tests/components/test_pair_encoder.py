@@ -285,11 +285,14 @@ def test_fit_encoders_trains_one_encoder_per_variant_on_the_same_selection(gold_
     lines = []
     try:
         encoders = fit_encoders(pipe, docs[:3], variants=({"context": 1}, {"context": 0, "seed_offset": 1}),
-                                epochs=1, log=lines.append)
+                                epochs=1, name_swaps=1, log=lines.append)
         assert pipe.encoders == encoders and [e.cfg["context"] for e in encoders] == [1, 0]
         assert encoders[0].model_bytes != encoders[1].model_bytes
         counts = [line.split(":")[1].split(" of ")[0] for line in lines if line.startswith("encoder (context")]
         assert len(counts) == 2 and counts[0] == counts[1]  # the same candidates, once selected
+        # each encoder trained on its candidates and one renamed copy of each
+        swapped = [line for line in lines if "renamed copy" in line]
+        assert swapped == [f"encoder: {2 * int(counts[0])} examples with 1 renamed copy each"] * 2
     finally:
         pipe.encoders = saved
 
@@ -307,6 +310,54 @@ def test_length_batches_cover_every_item_once_in_batches_of_similar_length():
     assert spread < 100
     again = _length_batches(lengths, 16, np.random.default_rng(0))
     assert all((a == b).all() for a, b in zip(batches, again))
+
+
+def test_swap_names_renames_both_parties_in_the_text_and_the_description(quinn_doc):
+    from scomm_nlp.training.pair_encoder import swap_names
+
+    item = pair_text(candidate(quinn_doc, "Illinois", "Secure Communities"), context=1)
+    pools = {"jurisdiction": ["Illinois", "Santa Clara County"], "program": ["Secure Communities", "287(g)"]}
+    out = swap_names(item, pools, np.random.default_rng(0))
+    assert out.text == item.text.replace("Illinois @", "Santa Clara County @").replace(
+        "Secure Communities #", "287(g) #")
+    assert out.side == "Santa Clara County (jurisdiction) ; 287(g) (program)"
+    # the markers still open at the offsets the encoder reads
+    assert out.text[out.actor_at:].startswith("@ * jurisdiction * Santa Clara County @")
+    assert out.text[out.target_at:].startswith("# ^ program ^ 287(g) #")
+    # the words that carry the stance are untouched
+    assert "would withdraw from" in out.text and out.text.startswith("Gov. Pat Quinn spoke in Springfield.")
+
+
+def test_swap_names_keeps_a_pronoun_and_renames_its_antecedent_only_in_the_description(quinn_doc):
+    from scomm_nlp.training.pair_encoder import swap_names
+
+    item = pair_text(candidate(quinn_doc, "Pat Quinn", "Secure Communities", resolved=True), context=1)
+    out = swap_names(item, {"governor": ["Jerry Brown"], "program": ["287(g)"]}, np.random.default_rng(0))
+    assert out.text[out.actor_at:].startswith("@ * governor * He @")
+    assert out.text[out.target_at:].startswith("# ^ program ^ 287(g) #")
+    assert out.side == "Jerry Brown (governor) ; 287(g) (program) ; refers to: he"
+    # an empty pool leaves the party as it was
+    same = swap_names(item, {}, np.random.default_rng(0))
+    assert same == item
+
+
+def test_with_swapped_names_appends_renamed_copies_with_their_labels(quinn_doc):
+    from scomm_nlp.training.pair_encoder import with_swapped_names
+
+    items = [pair_text(c, context=0) for c in generate_candidates(quinn_doc)]
+    labels = np.arange(len(items))
+    out, out_labels = with_swapped_names(items, labels, copies=2, rng=np.random.default_rng(3))
+    assert len(out) == 3 * len(items) and out[:len(items)] == items
+    assert out_labels.tolist() == labels.tolist() * 3
+    names = {"Pat Quinn", "Springfield", "Illinois", "Secure Communities"}
+    for original, copy in zip(items * 2, out[len(items):]):
+        # a copy differs from its original only in names drawn from the same label's pool
+        for at_o, at_c in ((original.actor_at, copy.actor_at), (original.target_at, copy.target_at)):
+            head_o = original.text[at_o:].split(" ")[:4]
+            head_c = copy.text[at_c:].split(" ")[:4]
+            assert head_o == head_c  # opener, separator, label, separator
+        assert set(copy.side.replace(" (governor)", "").replace(" (jurisdiction)", "").replace(
+            " (program)", "").split(" ; ")) - {"refers to: he"} <= names
 
 
 @pytest.fixture(scope="module")

@@ -32,6 +32,8 @@ INPUT_NAMES = ["input_ids", "attention_mask", "token_type_ids", "pa", "pt"]
 #: AdamW peak learning rate of the fine-tuning. 1e-4 beat 5e-5 on dev by 2.4 points for the sentence-alone
 #: encoder (two seeds agree; STANCE_COMPARISON.md, section d).
 DEFAULT_LEARNING_RATE = 1e-4
+#: Renamed copies of each training example (:func:`with_swapped_names`); see STANCE_COMPARISON.md, section g.
+DEFAULT_NAME_SWAPS = 0
 
 
 def base_model_dir(package: str = BASE_PACKAGE) -> Path:
@@ -96,8 +98,10 @@ def fine_tune_encoder(items: Sequence[PairText], labels: np.ndarray, *, epochs: 
                       learning_rate: float = DEFAULT_LEARNING_RATE,
                       batch_size: int = 16, max_length: int = 160, context: int = 1, seed: int = 0,
                       quantize: bool = True, base: Path | None = None, threads: int | None = None,
-                      log: Callable[[str], None] | None = None) -> PairEncoder:
-    """Fine-tune the pair classifier on ``items``/``labels`` and return it as an ONNX :class:`PairEncoder`."""
+                      name_swaps: int = DEFAULT_NAME_SWAPS, log: Callable[[str], None] | None = None) -> PairEncoder:
+    """Fine-tune the pair classifier on ``items``/``labels`` and return it as an ONNX :class:`PairEncoder`.
+
+    ``name_swaps``: extra copies of every example with the two parties renamed (:func:`swap_names`)."""
     import torch
     from torch import nn
 
@@ -106,6 +110,10 @@ def fine_tune_encoder(items: Sequence[PairText], labels: np.ndarray, *, epochs: 
     base = base or base_model_dir()
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
+    if name_swaps:
+        items, labels = with_swapped_names(items, labels, copies=name_swaps, rng=rng)
+        if log:
+            log(f"encoder: {len(items)} examples with {name_swaps} renamed cop{'y' if name_swaps == 1 else 'ies'} each")
     if threads:
         torch.set_num_threads(threads)
     tokenizer_json = (base / "tokenizer.json").read_text(encoding="utf-8")
@@ -140,6 +148,65 @@ def fine_tune_encoder(items: Sequence[PairText], labels: np.ndarray, *, epochs: 
     encoder.model_bytes = export_onnx(model, encoder, items[: min(4, len(items))], quantize=quantize)
     encoder.cfg["quantized"] = bool(quantize)
     return encoder
+
+
+def _marked_name(text: str, at: int) -> tuple[str, int, int]:
+    """The label and the character span of the name inside the argument marker that starts at ``at``
+    (``@ * label * NAME @`` or ``# ^ label ^ NAME #``)."""
+    opener, sep = text[at], text[at + 2]
+    label_end = text.index(f" {sep} ", at + 4)
+    start = label_end + 3
+    return text[at + 4:label_end], start, text.index(f" {opener}", start)
+
+
+def _side_name(part: str, label: str) -> str:
+    """The name in one party of the pair description (``NAME (label)``)."""
+    suffix = f" ({label})"
+    return part[: -len(suffix)] if part.endswith(suffix) else part
+
+
+def swap_names(item: PairText, pools: dict[str, Sequence[str]], rng: np.random.Generator) -> PairText:
+    """``item`` with the actor and the target renamed: each party's name, in its marker and in the pair
+    description, is replaced by a name drawn from ``pools`` (label -> names seen with that label). A party
+    the text names by a pronoun or generic noun ("the governor") keeps that word in the text; only its
+    name in the description changes. The words around the pair, which carry the stance, stay."""
+    parts = item.side.split(" ; ")
+    spans = {}  # which -> (marker offset, name start, name end, old name, new name)
+    for k, (which, at) in enumerate((("a", item.actor_at), ("t", item.target_at))):
+        label, start, end = _marked_name(item.text, at)
+        old = _side_name(parts[k], label) if k < len(parts) else item.text[start:end]
+        pool = [n for n in pools.get(label, ()) if n != old]
+        if pool:
+            spans[which] = (at, start, end, old, pool[int(rng.integers(len(pool)))])
+            if k < len(parts):
+                parts[k] = spans[which][4] + parts[k][len(old):]
+    text, offsets = item.text, {"a": item.actor_at, "t": item.target_at}
+    for which, (at, start, end, old, new) in sorted(spans.items(), key=lambda x: -x[1][0]):
+        if text[start:end] != old:
+            continue  # a pronoun or generic noun stands for the party here
+        text = text[:start] + new + text[end:]
+        for other in offsets:  # markers after this name move with it
+            if offsets[other] > at:
+                offsets[other] += len(new) - len(old)
+    return PairText(text, " ; ".join(parts), offsets["a"], offsets["t"])
+
+
+def with_swapped_names(items: Sequence[PairText], labels: np.ndarray, *, copies: int,
+                       rng: np.random.Generator) -> tuple[list[PairText], np.ndarray]:
+    """``items`` followed by ``copies`` renamed copies of each (:func:`swap_names`), names drawn from the
+    names the items' pair descriptions give each label; ``labels`` repeated to match."""
+    pools: dict[str, set[str]] = {}
+    for item in items:
+        parts = item.side.split(" ; ")
+        for k, at in enumerate((item.actor_at, item.target_at)):
+            label = _marked_name(item.text, at)[0]
+            if k < len(parts):
+                pools.setdefault(label, set()).add(_side_name(parts[k], label))
+    pools_sorted = {label: sorted(names) for label, names in pools.items()}
+    out = list(items)
+    for _ in range(copies):
+        out.extend(swap_names(item, pools_sorted, rng) for item in items)
+    return out, np.concatenate([labels] * (copies + 1))
 
 
 def _length_batches(lengths: Sequence[int], batch_size: int, rng: np.random.Generator) -> list[np.ndarray]:
