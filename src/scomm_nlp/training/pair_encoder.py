@@ -170,16 +170,15 @@ def swap_names(item: PairText, pools: dict[str, Sequence[str]], rng: np.random.G
     description, is replaced by a name drawn from ``pools`` (label -> names seen with that label). A party
     the text names by a pronoun or generic noun ("the governor") keeps that word in the text; only its
     name in the description changes. The words around the pair, which carry the stance, stay."""
-    parts = item.side.split(" ; ")
+    parts = item.side.split(" ; ")  # actor, target (pair_text always writes both), maybe "refers to: ..."
     spans = {}  # which -> (marker offset, name start, name end, old name, new name)
     for k, (which, at) in enumerate((("a", item.actor_at), ("t", item.target_at))):
         label, start, end = _marked_name(item.text, at)
-        old = _side_name(parts[k], label) if k < len(parts) else item.text[start:end]
+        old = _side_name(parts[k], label)
         pool = [n for n in pools.get(label, ()) if n != old]
         if pool:
             spans[which] = (at, start, end, old, pool[int(rng.integers(len(pool)))])
-            if k < len(parts):
-                parts[k] = spans[which][4] + parts[k][len(old):]
+            parts[k] = spans[which][4] + parts[k][len(old):]
     text, offsets = item.text, {"a": item.actor_at, "t": item.target_at}
     for which, (at, start, end, old, new) in sorted(spans.items(), key=lambda x: -x[1][0]):
         if text[start:end] != old:
@@ -200,8 +199,7 @@ def with_swapped_names(items: Sequence[PairText], labels: np.ndarray, *, copies:
         parts = item.side.split(" ; ")
         for k, at in enumerate((item.actor_at, item.target_at)):
             label = _marked_name(item.text, at)[0]
-            if k < len(parts):
-                pools.setdefault(label, set()).add(_side_name(parts[k], label))
+            pools.setdefault(label, set()).add(_side_name(parts[k], label))
     pools_sorted = {label: sorted(names) for label, names in pools.items()}
     out = list(items)
     for _ in range(copies):
