@@ -27,6 +27,10 @@ from scomm_nlp.components.stance_features import Candidate, stance_units
 
 ACTOR_OPEN, ACTOR_CLOSE = "@", "@"
 TARGET_OPEN, TARGET_CLOSE = "#", "#"
+#: the characters around the label inside the actor's and the target's opening marker
+ACTOR_LABEL_MARK, TARGET_LABEL_MARK = "*", "^"
+#: between the parties of the pair description
+SIDE_SEP = " ; "
 #: spaCy tokens kept on each side of the two arguments inside a long sentence.
 WINDOW = 40
 
@@ -65,8 +69,8 @@ def pair_text(cand: Candidate, *, context: int = 1, units: Sequence | None = Non
     a0, a1 = _char_span(doc, cand.a)
     t0, t1 = _char_span(doc, cand.t)
     # at one position a closing marker goes before an opening one
-    inserts = sorted([(a0, f"{ACTOR_OPEN} * {al} * ", "a"), (a1, f" {ACTOR_CLOSE}", ""),
-                      (t0, f"{TARGET_OPEN} ^ {tl} ^ ", "t"), (t1, f" {TARGET_CLOSE}", "")],
+    inserts = sorted([(a0, _opening(ACTOR_OPEN, ACTOR_LABEL_MARK, al), "a"), (a1, f" {ACTOR_CLOSE}", ""),
+                      (t0, _opening(TARGET_OPEN, TARGET_LABEL_MARK, tl), "t"), (t1, f" {TARGET_CLOSE}", "")],
                      key=lambda x: (x[0], x[2] != ""))
     prefix = ""
     if context:
@@ -87,10 +91,38 @@ def pair_text(cand: Candidate, *, context: int = 1, units: Sequence | None = Non
         length += len(marker)
         pos = at
     pieces.append(window[pos - start:])
-    side = f"{cand.actor.text} ({al}) ; {cand.target.text} ({tl})"
+    parties = [_side_party(cand.actor.text, al), _side_party(cand.target.text, tl)]
     if cand.resolved:
-        side += f" ; refers to: {cand.anaphor}"
-    return PairText("".join(pieces), " ".join(side.split()), marks["a"], marks["t"])
+        parties.append(f"refers to: {cand.anaphor}")
+    return PairText("".join(pieces), " ".join(SIDE_SEP.join(parties).split()), marks["a"], marks["t"])
+
+
+def _opening(opener: str, mark: str, label: str) -> str:
+    return f"{opener} {mark} {label} {mark} "
+
+
+def _side_party(name: str, label: str) -> str:
+    return f"{name} ({label})"
+
+
+def marked_party(text: str, at: int) -> tuple[str, int, int]:
+    """The label and the character span of the name inside the argument marker that :func:`pair_text`
+    wrote at ``at`` (``@ * label * NAME @`` or ``# ^ label ^ NAME #``)."""
+    opener, mark = text[at], text[at + 2]
+    label_end = text.index(f" {mark} ", at + 4)
+    start = label_end + 3
+    return text[at + 4:label_end], start, text.index(f" {opener}", start)
+
+
+def side_parties(side: str) -> list[str]:
+    """The parts of a pair description: actor, target and, for a resolved candidate, the referring word."""
+    return side.split(SIDE_SEP)
+
+
+def side_party_name(part: str, label: str) -> str:
+    """The name in one party of the pair description (``NAME (label)``)."""
+    suffix = _side_party("", label)  # " (label)"
+    return part[: -len(suffix)] if part.endswith(suffix) else part
 
 
 class PairEncoder:

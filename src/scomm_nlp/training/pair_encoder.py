@@ -23,7 +23,8 @@ from typing import Callable, Sequence
 import numpy as np
 from spacy.tokens import Doc
 
-from scomm_nlp.components.pair_encoder import PairEncoder, PairText, pair_text
+from scomm_nlp.components.pair_encoder import (SIDE_SEP, PairEncoder, PairText, marked_party, pair_text,
+                                               side_parties, side_party_name)
 from scomm_nlp.components.stance import CLASSES, StanceComponent
 from scomm_nlp.components.stance_features import stance_units
 
@@ -150,31 +151,16 @@ def fine_tune_encoder(items: Sequence[PairText], labels: np.ndarray, *, epochs: 
     return encoder
 
 
-def _marked_name(text: str, at: int) -> tuple[str, int, int]:
-    """The label and the character span of the name inside the argument marker that starts at ``at``
-    (``@ * label * NAME @`` or ``# ^ label ^ NAME #``)."""
-    opener, sep = text[at], text[at + 2]
-    label_end = text.index(f" {sep} ", at + 4)
-    start = label_end + 3
-    return text[at + 4:label_end], start, text.index(f" {opener}", start)
-
-
-def _side_name(part: str, label: str) -> str:
-    """The name in one party of the pair description (``NAME (label)``)."""
-    suffix = f" ({label})"
-    return part[: -len(suffix)] if part.endswith(suffix) else part
-
-
 def swap_names(item: PairText, pools: dict[str, Sequence[str]], rng: np.random.Generator) -> PairText:
     """``item`` with the actor and the target renamed: each party's name, in its marker and in the pair
     description, is replaced by a name drawn from ``pools`` (label -> names seen with that label). A party
     the text names by a pronoun or generic noun ("the governor") keeps that word in the text; only its
     name in the description changes. The words around the pair, which carry the stance, stay."""
-    parts = item.side.split(" ; ")  # actor, target (pair_text always writes both), maybe "refers to: ..."
+    parts = side_parties(item.side)  # actor, target (pair_text always writes both), maybe "refers to: ..."
     spans = {}  # which -> (marker offset, name start, name end, old name, new name)
     for k, (which, at) in enumerate((("a", item.actor_at), ("t", item.target_at))):
-        label, start, end = _marked_name(item.text, at)
-        old = _side_name(parts[k], label)
+        label, start, end = marked_party(item.text, at)
+        old = side_party_name(parts[k], label)
         pool = [n for n in pools.get(label, ()) if n != old]
         if pool:
             spans[which] = (at, start, end, old, pool[int(rng.integers(len(pool)))])
@@ -187,7 +173,7 @@ def swap_names(item: PairText, pools: dict[str, Sequence[str]], rng: np.random.G
         for other in offsets:  # markers after this name move with it
             if offsets[other] > at:
                 offsets[other] += len(new) - len(old)
-    return PairText(text, " ; ".join(parts), offsets["a"], offsets["t"])
+    return PairText(text, SIDE_SEP.join(parts), offsets["a"], offsets["t"])
 
 
 def with_swapped_names(items: Sequence[PairText], labels: np.ndarray, *, copies: int,
@@ -196,10 +182,10 @@ def with_swapped_names(items: Sequence[PairText], labels: np.ndarray, *, copies:
     names the items' pair descriptions give each label; ``labels`` repeated to match."""
     pools: dict[str, set[str]] = {}
     for item in items:
-        parts = item.side.split(" ; ")
+        parts = side_parties(item.side)
         for k, at in enumerate((item.actor_at, item.target_at)):
-            label = _marked_name(item.text, at)[0]
-            pools.setdefault(label, set()).add(_side_name(parts[k], label))
+            label = marked_party(item.text, at)[0]
+            pools.setdefault(label, set()).add(side_party_name(parts[k], label))
     pools_sorted = {label: sorted(names) for label, names in pools.items()}
     out = list(items)
     for _ in range(copies):
