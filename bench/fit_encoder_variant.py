@@ -17,7 +17,7 @@ import time
 from _common import REPO  # also puts src/ on the path
 
 from scomm_nlp.pipeline import load_pipeline
-from scomm_nlp.training.pair_encoder import DEFAULT_LEARNING_RATE
+from scomm_nlp.training.pair_encoder import DEFAULT_LEARNING_RATE, DEFAULT_NAME_SWAPS
 from scomm_nlp.training.stance import (
     fit_encoder, gold_entity_docs, plausible_candidates, read_docs, train_stance)
 
@@ -32,7 +32,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--learning-rate", type=float, default=DEFAULT_LEARNING_RATE)
     parser.add_argument("--epochs", type=int, default=4)
-    parser.add_argument("--name-swaps", type=int, default=0, help="renamed copies of each training example")
+    parser.add_argument("--name-swaps", type=int, default=DEFAULT_NAME_SWAPS,
+                        help="renamed copies of each training example (0: none)")
     args = parser.parse_args(argv)
 
     nlp = load_pipeline(args.model)

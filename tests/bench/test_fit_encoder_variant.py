@@ -38,4 +38,5 @@ def test_passes_the_options_to_fit_encoder(monkeypatch, tmp_path):
                         "--context", "1", "--seed", "3", "--learning-rate", "3e-5"]) == 0
     options = calls["options"]
     assert (options["context"], options["seed"], options["learning_rate"], options["keep"]) == (1, 3, 3e-5, [[True]])
+    assert options["name_swaps"] == script.DEFAULT_NAME_SWAPS == 1  # the shipped recipe unless told otherwise
     assert calls["saved"] == str(tmp_path / "enc") and calls["linear"] == str(tmp_path / "lin")
