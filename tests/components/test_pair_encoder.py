@@ -151,6 +151,8 @@ def test_pipeline_with_encoder_round_trips_through_disk_bytes_and_pickle(encoder
     assert {p.name for p in folder.iterdir()} == {"model.onnx", "tokenizer.json", "encoder.json"}
     loaded = spacy.load(tmp_path / "model")
     assert loaded.get_pipe("scomm_stance").encoder is not None
+    assert loaded.get_pipe("scomm_stance").encoder.cfg["training"] == encoder_nlp.get_pipe(
+        "scomm_stance").encoder.cfg["training"]  # the recipe travels with the weights
     assert [loaded(t)._.stances for t in TEXTS] == expected
     pipe = loaded.get_pipe("scomm_stance")
     pipe.from_bytes(encoder_nlp.get_pipe("scomm_stance").to_bytes())
@@ -293,6 +295,10 @@ def test_fit_encoders_trains_one_encoder_per_variant_on_the_same_selection(gold_
         # each encoder trained on its candidates and one renamed copy of each
         swapped = [line for line in lines if "renamed copy" in line]
         assert swapped == [f"encoder: {2 * int(counts[0])} examples with 1 renamed copy each"] * 2
+        # each encoder states its recipe, with its own seed
+        assert [e.cfg["training"]["seed"] for e in encoders] == [0, 1]
+        assert all(e.cfg["training"]["examples"] == 2 * int(counts[0]) and e.cfg["training"]["name_swaps"] == 1
+                   and e.cfg["training"]["epochs"] == 1 for e in encoders)
     finally:
         pipe.encoders = saved
 

@@ -103,7 +103,9 @@ def fine_tune_encoder(items: Sequence[PairText], labels: np.ndarray, *, epochs: 
                       name_swaps: int = DEFAULT_NAME_SWAPS, log: Callable[[str], None] | None = None) -> PairEncoder:
     """Fine-tune the pair classifier on ``items``/``labels`` and return it as an ONNX :class:`PairEncoder`.
 
-    ``name_swaps``: extra copies of every example with the two parties renamed (:func:`swap_names`)."""
+    ``name_swaps``: extra copies of every example with the two parties renamed (:func:`swap_names`). The
+    returned encoder's ``cfg["training"]`` records the recipe (examples with the copies, epochs, learning
+    rate, batch size, seed, name_swaps)."""
     import torch
     from torch import nn
 
@@ -149,6 +151,9 @@ def fine_tune_encoder(items: Sequence[PairText], labels: np.ndarray, *, epochs: 
     model.eval()
     encoder.model_bytes = export_onnx(model, encoder, items[: min(4, len(items))], quantize=quantize)
     encoder.cfg["quantized"] = bool(quantize)
+    # how it was trained, saved with it (encoder.json), so a shipped encoder states its recipe
+    encoder.cfg["training"] = {"examples": len(items), "epochs": epochs, "learning_rate": learning_rate,
+                               "batch_size": batch_size, "seed": seed, "name_swaps": name_swaps}
     return encoder
 
 
