@@ -7,7 +7,8 @@ annotations/ --encoder``); ``--encoder DIR`` adds an encoder folder trained else
 training it into a model). Every encoder's probabilities are computed once for every candidate; each cell
 then mixes them with the component's own ``combine`` (the first encoder for candidates the linear scorer
 gives at least ``encoder_min``, the others for those the first mix leaves inside ``ensemble_band``) and
-prints exact-match micro F and F per type. Weight 0 is the linear scorer alone. ``--each`` also prints
+prints exact-match micro F and F per type (``--list-thresholds`` also varies the bar for spreading a
+stance over a coordinated list). Weight 0 is the linear scorer alone. ``--each`` also prints
 the grid of every encoder alone. Never run it on the test split.
 """
 
@@ -35,6 +36,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--each", action="store_true", help="also the grid of each encoder alone")
     parser.add_argument("--ensemble-weights", default=None, help="comma-separated ensemble_weight values "
                         "(default: the component's)")
+    parser.add_argument("--list-thresholds", default=None, help="comma-separated list_threshold values (default: "
+                        "the component's; none: no spreading): the bar for spreading a stance over a coordinated list")
     parser.add_argument("--bands", default=None, help="comma-separated LOW-HIGH ensemble bands (default: the "
                         "component's), e.g. 0.35-0.65,0.2-0.8")
     args = parser.parse_args(argv)
@@ -95,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
                    else [pipe.cfg["ensemble_weight"]])
     bands = ([[float(x) for x in b.split("-")] for b in args.bands.split(",")] if args.bands
              else [pipe.cfg["ensemble_band"]])
+    list_bars = ([None if x == "none" else float(x) for x in args.list_thresholds.split(",")] if args.list_thresholds
+                 else [pipe.cfg.get("list_threshold")])
     mixes = [("all encoders", list(range(len(encoders))))]
     if args.each and len(encoders) > 1:
         mixes += [(f"encoder {k + 1} alone (context {e.cfg.get('context')})", [k]) for k, e in enumerate(encoders)]
@@ -106,8 +111,10 @@ def main(argv: list[str] | None = None) -> int:
               f"({read / max(1, total):.1%})")
         for title, which in mixes:
             settings = [(w_all, band) for w_all in weights_all for band in bands] if len(which) > 1 else [(0, [0, 0])]
-            for w_all, band in settings:
+            for (w_all, band), bar in ((setting, bar) for setting in settings for bar in list_bars):
+                pipe.cfg["list_threshold"] = bar  # read by decide()
                 head = f"{title}" + (f", ensemble_weight {w_all}, band {band[0]}-{band[1]}" if len(which) > 1 else "")
+                head += f", list_threshold {bar}" if args.list_thresholds else ""
                 print(f"{head}\n{'weight':>6} {'thresh':>6} {'micro':>6}  "
                       + "  ".join(f"{t:>8}" for t in classes if t != NONE) + "  more read")
                 for weight in (float(w) for w in args.weights.split(",")):
