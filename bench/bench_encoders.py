@@ -8,7 +8,9 @@ Variants of the model's ``scomm_stance`` (a model with two encoders):
 * ``shipped``: as saved (first encoder for the plausible candidates, the second for the undecided ones);
 * ``first only`` / ``second only``: one encoder alone for the plausible candidates;
 * ``swapped``: the same two encoders in the other order;
-* ``linear only``: no encoder.
+* ``linear only``: no encoder;
+* ``shipped, batch N`` (``--batch-sizes N,...``): as saved, but the encoders run N candidates per network pass
+  (the shipped encoders run one: ``INFERENCE_BATCH``).
 
 Speed only: it reads the texts of ``--data``, never its annotations, so any split will do.
 """
@@ -28,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data", default=str(REPO / "annotations" / "dev.jsonl"))
     parser.add_argument("--copies", type=int, default=2, help="the texts are repeated this many times")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--batch-sizes", default="", help="comma-separated encoder batch sizes to add as variants")
     args = parser.parse_args(argv)
 
     from scomm_nlp.data.jsonl import read_json_objects
@@ -44,6 +47,11 @@ def main(argv: list[str] | None = None) -> int:
             parser.error(f"{args.model}: scomm_stance has {len(pipe.encoders)} encoder(s); this compares two")
         pipe.encoders = pick(pipe.encoders)
         pipelines[name] = nlp
+    for size in (int(b) for b in args.batch_sizes.split(",") if b.strip()):
+        nlp = load_pipeline(args.model)
+        for encoder in nlp.get_pipe("scomm_stance").encoders:
+            encoder.cfg["batch_size"] = size
+        pipelines[f"shipped, batch {size}"] = nlp
     print(machine_line())
     words = sum(len(t.split()) for t in texts)
     wps = words_per_second(pipelines, texts, runs=args.runs, batch_size=32)

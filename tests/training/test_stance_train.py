@@ -123,6 +123,24 @@ def test_add_stance_command_fits_on_train_files_only(tmp_path, train_docs):
     assert res.exit_code == 2 and "no train files" in res.output
 
 
+def test_add_stance_c_sets_the_linear_scorers_regularisation(tmp_path, train_docs):
+    from scomm_nlp.data.doccano import write_doccano
+
+    write_doccano(train_docs[:25], tmp_path / "data" / "train.jsonl")
+    norms = {}
+    for C in ("0.05", "5"):
+        res = runner.invoke(app, ["add-stance", "rules", str(tmp_path / "data"), "--C", C, "--output",
+                                  str(tmp_path / C)])
+        assert res.exit_code == 0, res.output
+        import scomm_nlp.pipeline  # noqa: F401
+
+        norms[C] = float(np.abs(spacy.load(tmp_path / C).get_pipe("scomm_stance").weights.coef).sum())
+    assert norms["0.05"] < norms["5"]  # stronger regularisation, smaller weights
+    res = runner.invoke(app, ["add-stance", "rules", str(tmp_path / "data"), "--C", "0", "--output",
+                              str(tmp_path / "bad")])
+    assert res.exit_code == 2 and "--C" in res.output
+
+
 @pytest.mark.slow
 def test_add_stance_with_dev_also_fits_on_dev_but_never_on_test(tmp_path, train_docs):
     from scomm_nlp.data.doccano import write_doccano

@@ -125,13 +125,20 @@ def side_party_name(part: str, label: str) -> str:
     return part[: -len(suffix)] if part.endswith(suffix) else part
 
 
+#: Candidates per network run at inference. The 8-bit network scales its activations by the batch it sees, so a
+#: row of a batch of 32 (padded to its longest pair) is read more coarsely than alone; one pair per run scored
+#: +1.0 stance micro F end to end on dev and level on test (STANCE_COMPARISON.md, section h) at no measured cost
+#: in speed, and makes a candidate's score independent of the other candidates of its document.
+INFERENCE_BATCH = 1
+
+
 class PairEncoder:
     """The ONNX encoder and its tokenizer: :meth:`probabilities` of candidates."""
 
     def __init__(self, model_bytes: bytes, tokenizer_json: str, cfg: dict):
         self.model_bytes = model_bytes
         self.tokenizer_json = tokenizer_json
-        self.cfg = {"max_length": 160, "context": 1, "batch_size": 32, "classes": None, **cfg}
+        self.cfg = {"max_length": 160, "context": 1, "batch_size": INFERENCE_BATCH, "classes": None, **cfg}
         self._session = None
         self._tokenizer = None
         self._spinning = True
@@ -199,7 +206,8 @@ class PairEncoder:
         """Class probabilities (candidates x classes), in ``cfg["classes"]`` order.
 
         With 8-bit weights a row depends a little on the other rows of its batch (activations are scaled
-        per batch): the stance component therefore passes one document's candidates at a time."""
+        per batch): ``cfg["batch_size"]`` defaults to :data:`INFERENCE_BATCH` (one pair per run); with a larger
+        one the stance component still passes one document's candidates at a time."""
         n_classes = len(self.cfg["classes"])
         if not cands:
             return np.zeros((0, n_classes), dtype=np.float32)
