@@ -4,7 +4,8 @@
 
 MODEL must have ``scomm_stance`` with pair encoders fitted on train only (``scomm-nlp add-stance MODEL
 annotations/ --encoder``); ``--encoder DIR`` adds an encoder folder trained elsewhere (to try a mix before
-training it into a model). Every encoder's probabilities are computed once for every candidate; each cell
+training it into a model). Every encoder's probabilities are computed once for every candidate (the same
+scores the pipeline gets for an encoder that runs one pair per pass, ``"batch_size": 1``); each cell
 then mixes them with the component's own ``combine`` (the first encoder for candidates the linear scorer
 gives at least ``encoder_min``, the others for those the first mix leaves inside ``ensemble_band``) and
 prints exact-match micro F and F per type (``--list-thresholds`` also varies the bar for spreading a
@@ -15,6 +16,7 @@ the grid of every encoder alone. Never run it on the test split.
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 from pathlib import Path
 
@@ -111,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
               f"({read / max(1, total):.1%})")
         for title, which in mixes:
             settings = [(w_all, band) for w_all in weights_all for band in bands] if len(which) > 1 else [(0, [0, 0])]
-            for (w_all, band), bar in ((setting, bar) for setting in settings for bar in list_bars):
+            for (w_all, band), bar in itertools.product(settings, list_bars):
                 pipe.cfg["list_threshold"] = bar  # read by decide()
                 head = f"{title}" + (f", ensemble_weight {w_all}, band {band[0]}-{band[1]}" if len(which) > 1 else "")
                 head += f", list_threshold {bar}" if args.list_thresholds else ""

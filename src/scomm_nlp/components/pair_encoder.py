@@ -108,10 +108,13 @@ def _side_party(name: str, label: str) -> str:
 def marked_party(text: str, at: int) -> tuple[str, int, int]:
     """The label and the character span of the name inside the argument marker that :func:`pair_text`
     wrote at ``at`` (``@ * label * NAME @`` or ``# ^ label ^ NAME #``)."""
-    opener, mark = text[at], text[at + 2]
-    label_end = text.index(f" {mark} ", at + 4)
-    start = label_end + 3
-    return text[at + 4:label_end], start, text.index(f" {opener}", start)
+    opener = text[at]
+    mark = text[at + len(opener) + 1]
+    lead, tail = _opening(opener, mark, "\0").split("\0")  # what _opening writes before and after the label
+    label_start = at + len(lead)
+    label_end = text.index(tail, label_start)
+    start = label_end + len(tail)
+    return text[label_start:label_end], start, text.index(f" {opener}", start)
 
 
 def side_parties(side: str) -> list[str]:
