@@ -7,8 +7,8 @@ annotations/ --encoder``); ``--encoder DIR`` adds an encoder folder trained else
 training it into a model). Every encoder's probabilities are computed once for every candidate (the same
 scores the pipeline gets for an encoder that runs one pair per pass, ``"batch_size": 1``); each cell
 then mixes them with the component's own ``combine`` (the first encoder for candidates the linear scorer
-gives at least ``encoder_min``, the others for those the first mix leaves inside ``ensemble_band``) and
-prints exact-match micro F and F per type (``--list-thresholds`` also varies the bar for spreading a
+gives at least ``encoder_min``, the others for those the first mix leaves inside ``ensemble_band``), decides
+as the component does (its sponsor-line rule included, when on) and prints exact-match micro F and F per type (``--list-thresholds`` also varies the bar for spreading a
 stance over a coordinated list). Weight 0 is the linear scorer alone. ``--each`` also prints
 the grid of every encoder alone. Never run it on the test split.
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 from _common import REPO  # also puts src/ on the path
 
 from scomm_nlp.components.stance import NONE
+from scomm_nlp.components.stance_rules import sponsor_records
 from scomm_nlp.components.stance_features import set_sentences
 
 
@@ -62,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         set_sentences(doc)
         gold = {(tuple(r["head"]), tuple(r["child"])): r["type"] for r in doc._.relations or []}
         cands, linear = pipe.linear_score(doc)  # the encoders' probabilities computed here for every candidate
-        rows.append((gold, cands, linear, pipe.encoder_probabilities(cands) if cands else []))
+        rows.append((gold, cands, linear, pipe.encoder_probabilities(cands) if cands else [], doc))
     plausible: list = []
 
     def scores(weight: float, threshold: float, minimum: float, which: list[int], weight_all: float,
@@ -71,8 +72,8 @@ def main(argv: list[str] | None = None) -> int:
         read_more = 0
         pipe.encoders = [encoders[k] for k in which]
         try:
-            for gold, cands, linear, encoded in rows:
-                pred = {}
+            for gold, cands, linear, encoded, doc in rows:
+                records = []
                 if cands:
                     def encode(j, at, encoded=encoded):
                         nonlocal read_more
@@ -81,8 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
                     probs = pipe.combine(linear, encode, encoder_min=minimum, weight=weight,
                                          ensemble_weight=weight_all, band=band)
-                    pred = {(tuple(r["head"]), tuple(r["child"])): r["type"]
-                            for r in pipe.decide(cands, probs, threshold=threshold)}
+                    records = pipe.decide(cands, probs, threshold=threshold)
+                if pipe.cfg.get("sponsor_lines"):  # the rule the component adds after deciding (guideline rule 13)
+                    records = records + sponsor_records(doc, records)
+                pred = {(tuple(r["head"]), tuple(r["child"])): r["type"] for r in records}
                 for key, typ in pred.items():
                     counts[typ][0 if gold.get(key) == typ else 1] += 1
                 for key, typ in gold.items():
@@ -107,8 +110,8 @@ def main(argv: list[str] | None = None) -> int:
         mixes += [(f"encoder {k + 1} alone (context {e.cfg.get('context')})", [k]) for k, e in enumerate(encoders)]
     print(f"{args.data}: {len(rows)} documents, {n_gold} gold stances, {len(encoders)} encoder(s)")
     for minimum in minima:
-        read = sum(len(pipe.encoder_rows(lin, minimum)) for _g, c, lin, _e in rows if c)
-        total = sum(len(c) for _g, c, _l, _e in rows)
+        read = sum(len(pipe.encoder_rows(lin, minimum)) for _g, c, lin, _e, _d in rows if c)
+        total = sum(len(c) for _g, c, _l, _e, _d in rows)
         print(f"encoder_min {minimum}: the first encoder reads {read} of {total} candidates "
               f"({read / max(1, total):.1%})")
         for title, which in mixes:

@@ -40,3 +40,27 @@ def test_list_thresholds_give_one_block_each_and_reach_the_decisions(tmp_path, c
     cells = [line.split() for line in out.splitlines() if line.startswith("  0.50")]
     assert len(cells) == 2 and all(0.0 <= float(c[2]) <= 1.0 for c in cells)
     assert set(seen) == {0.2, None}  # each block decides with its own bar (None: no spreading)
+
+
+@pytest.mark.slow
+def test_a_cell_at_the_components_settings_scores_what_evaluate_scores_with_gold_entities(tmp_path, capsys):
+    """The grid decides as the component does, sponsor-line rule included (documents with sponsor lines)."""
+    from typer.testing import CliRunner
+
+    from scomm_nlp.cli import app
+
+    lines = [line for line in (REPO / "annotations" / "dev.jsonl").read_text(encoding="utf-8").splitlines()
+             if "Sponsor" in json.loads(line)["text"]][:4]
+    assert len(lines) == 4
+    data = tmp_path / "dev_sponsors.jsonl"
+    data.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    model = REPO / "models" / "scomm_core"
+    cfg = json.loads((model / "scomm_stance" / "cfg.json").read_text(encoding="utf-8"))
+    assert cfg["sponsor_lines"]
+    assert tune_encoder.main(["--model", str(model), "--data", str(data), "--weights", str(cfg["encoder_weight"]),
+                              "--thresholds", str(cfg["threshold"])]) == 0
+    cell = next(line.split() for line in capsys.readouterr().out.splitlines() if line.startswith("  0."))
+    res = CliRunner().invoke(app, ["evaluate", str(model), str(data), "--json"])
+    assert res.exit_code == 0, res.output
+    report = json.loads(res.output[res.output.index("{"):])
+    assert float(cell[2]) == pytest.approx(report["stance"]["gold_entities"]["micro"]["f"], abs=1e-3)
