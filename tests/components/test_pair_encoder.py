@@ -299,6 +299,7 @@ def test_fit_encoders_trains_one_encoder_per_variant_on_the_same_selection(gold_
         assert [e.cfg["training"]["seed"] for e in encoders] == [0, 1]
         assert all(e.cfg["training"]["examples"] == 2 * int(counts[0]) and e.cfg["training"]["name_swaps"] == 1
                    and e.cfg["training"]["epochs"] == 1 for e in encoders)
+        assert all(e.cfg["batch_size"] == 1 for e in encoders)  # a fitted encoder runs one pair per pass
     finally:
         pipe.encoders = saved
 
