@@ -8,8 +8,9 @@ training it into a model). Every encoder's probabilities are computed once for e
 scores the pipeline gets for an encoder that runs one pair per pass, ``"batch_size": 1``); each cell
 then mixes them with the component's own ``combine`` (the first encoder for candidates the linear scorer
 gives at least ``encoder_min``, the others for those the first mix leaves inside ``ensemble_band``), decides
-as the component does (its sponsor-line rule included, when on) and prints exact-match micro F and F per type (``--list-thresholds`` also varies the bar for spreading a
-stance over a coordinated list). Weight 0 is the linear scorer alone. ``--each`` also prints
+as the component does (``StanceComponent.stances``: its sponsor-line rule included, when on) and prints
+exact-match micro F and F per type (``--list-thresholds`` also varies the bar for spreading a stance over a
+coordinated list). Weight 0 is the linear scorer alone. ``--each`` also prints
 the grid of every encoder alone. Never run it on the test split.
 """
 
@@ -23,7 +24,6 @@ from pathlib import Path
 from _common import REPO  # also puts src/ on the path
 
 from scomm_nlp.components.stance import NONE
-from scomm_nlp.components.stance_rules import sponsor_records
 from scomm_nlp.components.stance_features import set_sentences
 
 
@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         pipe.encoders = [encoders[k] for k in which]
         try:
             for gold, cands, linear, encoded, doc in rows:
-                records = []
+                probs = linear
                 if cands:
                     def encode(j, at, encoded=encoded):
                         nonlocal read_more
@@ -82,10 +82,8 @@ def main(argv: list[str] | None = None) -> int:
 
                     probs = pipe.combine(linear, encode, encoder_min=minimum, weight=weight,
                                          ensemble_weight=weight_all, band=band)
-                    records = pipe.decide(cands, probs, threshold=threshold)
-                if pipe.cfg.get("sponsor_lines"):  # the rule the component adds after deciding (guideline rule 13)
-                    records = records + sponsor_records(doc, records)
-                pred = {(tuple(r["head"]), tuple(r["child"])): r["type"] for r in records}
+                pred = {(tuple(r["head"]), tuple(r["child"])): r["type"]
+                        for r in pipe.stances(doc, cands, probs, threshold=threshold)}
                 for key, typ in pred.items():
                     counts[typ][0 if gold.get(key) == typ else 1] += 1
                 for key, typ in gold.items():

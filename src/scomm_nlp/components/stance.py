@@ -331,12 +331,18 @@ class StanceComponent:
     def __call__(self, doc: Doc) -> Doc:
         set_sentences(doc)
         cands, probs = self.score(doc)
-        records = self.decide(cands, probs)
+        doc._.stances = self.stances(doc, cands, probs)
+        return doc
+
+    def stances(self, doc: Doc, cands: list[Candidate], probs: np.ndarray,
+                threshold: float | None = None) -> list[dict]:
+        """The ``doc._.stances`` records of scored candidates: :meth:`decide`, then the sponsor-line stances
+        (guideline rule 13) when ``sponsor_lines`` is on."""
+        records = self.decide(cands, probs, threshold=threshold)
         if self.cfg.get("sponsor_lines"):
             records.extend(sponsor_records(doc, records))
             records.sort(key=record_order)
-        doc._.stances = records
-        return doc
+        return records
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128):
         # one document at a time, also for the encoder: its 8-bit network scales activations by the batch it
